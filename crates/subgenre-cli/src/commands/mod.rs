@@ -1,0 +1,134 @@
+//! One module per command; shared plumbing (data folder, cache, threads, failures) here.
+
+mod cache;
+mod clip;
+mod dataset;
+mod info;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use subgenre_dataset::{demo, Cache, ClassSet, Dataset};
+
+use crate::args::{Cli, Command, DataArgs};
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let cache = Cache::new(cli.cache.clone()).context("choosing the cache folder")?;
+    match cli.command {
+        Command::Dataset(cmd) => dataset::run(cmd, &cache),
+        Command::Clip(args) => clip::run(args, &cache),
+        Command::Info(args) => info::run(args),
+        Command::Cache(cmd) => cache::run(cmd, &cache),
+    }
+}
+
+/// A data set chosen on the command line: the folder and whether it is the bundled demo.
+pub struct DataChoice {
+    pub root: PathBuf,
+    pub is_demo: bool,
+}
+
+impl DataChoice {
+    pub fn resolve(args: &DataArgs, cache: &Cache) -> Result<Self> {
+        match &args.data {
+            Some(dir) => Ok(Self {
+                root: dir.clone(),
+                is_demo: false,
+            }),
+            None => Ok(Self {
+                root: demo::unpack(cache).context("unpacking the bundled demo set")?,
+                is_demo: true,
+            }),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        if self.is_demo {
+            demo::DEMO_NAME.to_string()
+        } else {
+            self.root.display().to_string()
+        }
+    }
+
+    pub fn open(&self) -> Result<Dataset> {
+        Dataset::open(&self.root).with_context(|| format!("opening data set {}", self.name()))
+    }
+}
+
+pub fn parse_classes(args: &DataArgs) -> Result<ClassSet> {
+    ClassSet::parse(&args.classes).context("--classes")
+}
+
+/// A rayon pool of `jobs` threads (default: all cores).
+pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = jobs {
+        anyhow::ensure!(n > 0, "--jobs must be at least 1");
+        builder = builder.num_threads(n);
+    }
+    builder.build().context("starting worker threads")
+}
+
+/// Audio files under `paths` (files as given, folders walked recursively, sorted).
+pub fn walk_audio(paths: &[PathBuf]) -> Vec<PathBuf> {
+    fn is_audio(p: &Path) -> bool {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| subgenre_audio::AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    }
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if is_audio(&p) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out);
+        } else {
+            // Named files are taken whatever their extension: the loader says what is wrong.
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+/// Items a batch command could not process, reported together at the end.
+#[derive(Default)]
+pub struct Failures(Vec<(String, String)>);
+
+impl Failures {
+    pub fn push(&mut self, what: impl Into<String>, reason: impl ToString) {
+        self.0.push((what.into(), reason.to_string()));
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Print "N failed:" and one line each to stderr.
+    pub fn report(&self, noun: &str) {
+        if self.0.is_empty() {
+            return;
+        }
+        eprintln!("{} {noun} failed:", self.0.len());
+        for (what, reason) in &self.0 {
+            if reason.contains(what.as_str()) {
+                eprintln!("  {reason}");
+            } else {
+                eprintln!("  {what}: {reason}");
+            }
+        }
+    }
+}

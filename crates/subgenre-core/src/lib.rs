@@ -1,0 +1,15 @@
+//! Pieces every subgenre crate shares.
+
+pub mod atomic;
+
+pub use atomic::{write_atomic, write_atomic_with};
+
+/// The crate version, e.g. `0.1.0`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The git commit the build came from (`unknown` outside a git checkout; `-dirty` with local edits).
+pub const GIT_COMMIT: &str = env!("SUBGENRE_GIT_COMMIT");
+
+/// `0.1.0 (abc1234567)`: what `--version` prints and every report records.
+pub fn version_string() -> String {
+    format!("{VERSION} ({GIT_COMMIT})")
+}
