@@ -7,7 +7,7 @@ use symphonia::core::codecs::audio::AudioDecoderOptions;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
 use crate::error::{AudioError, Result};
@@ -61,12 +61,33 @@ pub(crate) fn decode_range(path: &Path, range: FrameRange) -> Result<Decoded> {
             source,
         })?
         .len();
+    decode_source(Box::new(file), byte_len, path, range)
+}
+
+/// Decode a whole in-memory file; `name` stands for the file in errors and its extension
+/// hints at the format.
+pub fn decode_bytes(bytes: Vec<u8>, name: impl AsRef<Path>) -> Result<Decoded> {
+    let len = bytes.len() as u64;
+    decode_source(
+        Box::new(std::io::Cursor::new(bytes)),
+        len,
+        name.as_ref(),
+        FrameRange::default(),
+    )
+}
+
+fn decode_source(
+    source: Box<dyn MediaSource>,
+    byte_len: u64,
+    path: &Path,
+    range: FrameRange,
+) -> Result<Decoded> {
     if byte_len == 0 {
         return Err(AudioError::Empty {
             path: path.to_owned(),
         });
     }
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);

@@ -78,5 +78,13 @@ fn flac_bytes(samples: &[f32], sample_rate: u32) -> std::result::Result<Vec<u8>,
         .map_err(|e| format!("{e:?}"))?;
     let mut sink = flacenc::bitsink::ByteSink::new();
     stream.write(&mut sink).map_err(|e| format!("{e:?}"))?;
-    Ok(sink.as_slice().to_vec())
+    let mut bytes = sink.as_slice().to_vec();
+    // STREAMINFO (right after "fLaC" and its 4-byte block header) holds the minimum and maximum
+    // block sizes. The format says the minimum excludes the last, shorter block; flacenc counts
+    // it, which makes symphonia read the stream as variable-block and refuse it.
+    if bytes.len() >= 12 && &bytes[..4] == b"fLaC" {
+        let max = [bytes[10], bytes[11]];
+        bytes[8..10].copy_from_slice(&max);
+    }
+    Ok(bytes)
 }

@@ -15,7 +15,7 @@ mod resample;
 
 use std::path::Path;
 
-pub use decode::{decode, Decoded, StreamInfo};
+pub use decode::{decode, decode_bytes, Decoded, StreamInfo};
 pub use encode::{write_clip, ClipFormat};
 pub use error::{AudioError, Result};
 pub use resample::resample;

@@ -10,6 +10,26 @@ use crate::error::{AudioError, Result};
 /// 2048 keeps the filter sharp while the FFTs stay cache-resident.
 const BLOCK_FRAMES: usize = 2048;
 
+/// Input frames per block for this rate pair: near [`BLOCK_FRAMES`], and such that the output
+/// block is even. rubato reports its delay as `fft_size_out / 2` in whole frames; with an odd
+/// output block the true delay is half a frame more, and the output would lag by half a sample.
+fn block_frames(from: u32, to: u32) -> usize {
+    let g = gcd(from, to);
+    let (min_in, min_out) = ((from / g) as usize, (to / g) as usize);
+    let mut blocks = BLOCK_FRAMES.div_ceil(min_in).max(1);
+    if (blocks * min_out) % 2 == 1 {
+        blocks += 1;
+    }
+    blocks * min_in
+}
+
+fn gcd(mut a: u32, mut b: u32) -> u32 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
 /// Resample mono `input` from `from` Hz to `to` Hz.
 ///
 /// The output has `ceil(len * to / from)` samples and no leading delay, as
@@ -28,7 +48,7 @@ pub fn resample(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
     let mut resampler = Fft::<f32>::new_custom(
         from as usize,
         to as usize,
-        BLOCK_FRAMES,
+        block_frames(from, to),
         1,
         1,
         WindowFunction::BlackmanHarris2,

@@ -1,0 +1,200 @@
+//! End-to-end runs of the `subgenre` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use subgenre_fixtures::{hardtechno_dir, repo_root};
+
+fn subgenre(args: &[&str], cache: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_subgenre"))
+        .args(args)
+        .arg("--cache")
+        .arg(cache)
+        .output()
+        .expect("run subgenre")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn demo_clip(id: &str) -> PathBuf {
+    repo_root().join("data/demo/clips").join(format!("{id}.mp3"))
+}
+
+#[test]
+fn version_names_the_commit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = subgenre(&["--version"], dir.path());
+    assert!(o.status.success());
+    let v = stdout(&o);
+    assert!(v.starts_with("subgenre 0."), "{v}");
+    assert!(v.contains('('), "version should name the commit: {v}");
+}
+
+#[test]
+fn dataset_stats_on_the_embedded_demo() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = subgenre(&["dataset", "stats", "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["clips"], 30);
+    assert_eq!(v["selected_clips"], 30);
+    assert_eq!(v["selected_tracks"], 30);
+    assert_eq!(v["per_class"]["tekno"], 6);
+    // The demo was unpacked into the cache, not next to the repo.
+    assert!(dir.path().join("demo").is_dir());
+    let o = subgenre(&["dataset", "stats", "--classes", "tekno,bouncy", "--json"], dir.path());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["selected_clips"], 12);
+    let o = subgenre(&["dataset", "stats", "--classes", "dubstep"], dir.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("dubstep"), "{}", stderr(&o));
+}
+
+#[test]
+fn dataset_stats_on_the_full_set() {
+    let Some(data) = hardtechno_dir() else {
+        eprintln!("skipped: ../shared/data/hardtechno not found (full-data test)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = data.to_string_lossy().into_owned();
+    let o = subgenre(&["dataset", "stats", "--data", &data, "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["rows"], 1787);
+    assert_eq!(v["tracks_in_csv"], 282);
+    assert_eq!(v["clips"], 1772);
+    assert_eq!(v["tracks_with_clips"], 275);
+    assert_eq!(v["rows_without_clip"], 15);
+    assert_eq!(v["selected_clips"], 1305);
+    assert_eq!(v["selected_tracks"], 225);
+    for (class, n) in [
+        ("psytech", 270),
+        ("warzone", 266),
+        ("bouncy", 261),
+        ("non-techno-drop", 260),
+        ("industrial", 259),
+        ("tekno", 259),
+        ("oldschool-hardstyle", 197),
+    ] {
+        assert_eq!(v["per_class"][class], n, "{class}");
+    }
+    assert_eq!(
+        v["duplicates"],
+        serde_json::json!([["7sBNVkE0cEG4zpsfYEWdco_1766", "7sBNVkE0cEG4zpsfYEWdco_1767"]])
+    );
+}
+
+#[test]
+fn info_reports_good_and_bad_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("broken.mp3");
+    std::fs::write(&bad, b"not audio at all").expect("write");
+    let clip = demo_clip("015gfAONcKFzUzW5OGEaaV_0754");
+    let o = subgenre(
+        &["info", "--json", &clip.to_string_lossy(), &bad.to_string_lossy()],
+        dir.path(),
+    );
+    assert!(o.status.success(), "one file loaded, so exit 0");
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines[0]["codec"], "mp3");
+    assert_eq!(lines[0]["sample_rate"], 48000);
+    assert_eq!(lines[0]["channels"], 1);
+    assert_eq!(lines[0]["samples_22050"], 176400);
+    assert!((lines[0]["duration_s"].as_f64().expect("f64") - 8.0).abs() < 1e-9);
+    assert!(lines[1]["error"].as_str().expect("error").contains("broken.mp3"));
+    let o = subgenre(&["info", &bad.to_string_lossy()], dir.path());
+    assert_eq!(o.status.code(), Some(1), "no file loaded");
+}
+
+/// Full tracks are not shipped: build one by joining three demo clips, cut it, compare.
+#[test]
+fn clip_cuts_labelled_clips_from_full_tracks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tracks = dir.path().join("tracks");
+    std::fs::create_dir_all(&tracks).expect("mkdir");
+    let ids = [
+        "015gfAONcKFzUzW5OGEaaV_0754",
+        "01WKKJ2dsCTfWynshuaVTa_0704",
+        "02PUFFmPi2nTyn7jnkl219_1500",
+    ];
+    let parts: Vec<Vec<f32>> = ids
+        .iter()
+        .map(|id| subgenre_audio::decode(demo_clip(id)).expect("decode").samples)
+        .collect();
+    assert!(parts.iter().all(|p| p.len() == 8 * 48000));
+    let joined: Vec<f32> = parts.concat();
+    subgenre_audio::write_clip(
+        &tracks.join("TRACK.wav"),
+        &joined,
+        48000,
+        subgenre_audio::ClipFormat::Wav,
+    )
+    .expect("write track");
+    let labels = dir.path().join("labels.csv");
+    std::fs::write(
+        &labels,
+        "sample_id,spot_id,spotify_link,clip_start,bouncy,tekno,warzone,industrial,non-techno-drop\n\
+         TRACK_1,TRACK,,0:00,1,0,0,0,0\n\
+         TRACK_2,TRACK,,0:08,0,1,0,0,0\n\
+         TRACK_3,TRACK,,0:16,0,0,1,0,0\n\
+         TRACK_4,TRACK,,0:30,0,0,1,0,0\n\
+         TRACK_5,TRACK,,0:20,0,0,1,0,0\n\
+         GONE_1,GONE,,0:10,1,0,0,0,0\n",
+    )
+    .expect("labels");
+    let out = dir.path().join("clips");
+    let args = [
+        "clip",
+        "--tracks",
+        &tracks.to_string_lossy(),
+        "--labels",
+        &labels.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ];
+    let o = subgenre(&args, dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("3 clips written"), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("3 clips failed"), "{err}");
+    assert!(err.contains("past the end"), "{err}");
+    assert!(err.contains("ends at 24.0 s"), "{err}");
+    assert!(err.contains("no track file GONE"), "{err}");
+    for (i, id) in ids.iter().enumerate() {
+        let clip = subgenre_audio::decode(out.join(format!("TRACK_{}.wav", i + 1))).expect("clip");
+        assert_eq!(clip.info.sample_rate, 48000);
+        assert_eq!(clip.samples.len(), 8 * 48000, "{id}");
+        let max_err = clip
+            .samples
+            .iter()
+            .zip(&parts[i])
+            .map(|(a, b)| (a - b.clamp(-1.0, 1.0)).abs())
+            .fold(0.0f32, f32::max);
+        assert!(max_err < 1e-3, "{id}: max error {max_err}");
+    }
+    // A second run skips what is there.
+    let o = subgenre(&args, dir.path());
+    assert!(stdout(&o).contains("0 clips written, 3 already there"), "{}", stdout(&o));
+}
+
+#[test]
+fn cache_info_and_clean() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = dir.path().join("c");
+    let o = subgenre(&["dataset", "stats"], &cache);
+    assert!(o.status.success());
+    let o = subgenre(&["cache", "info"], &cache);
+    assert!(stdout(&o).contains("demo"), "{}", stdout(&o));
+    let o = subgenre(&["cache", "clean"], &cache);
+    assert!(o.status.success());
+    assert!(!cache.exists());
+}
