@@ -10,13 +10,13 @@ use crate::error::{AudioError, Result};
 /// 2048 keeps the filter sharp while the FFTs stay cache-resident.
 const BLOCK_FRAMES: usize = 2048;
 
-/// Input frames per block for this rate pair: near [`BLOCK_FRAMES`], and such that the output
+/// Input frames per block for this rate pair: near `target`, and such that the output
 /// block is even. rubato reports its delay as `fft_size_out / 2` in whole frames; with an odd
 /// output block the true delay is half a frame more, and the output would lag by half a sample.
-fn block_frames(from: u32, to: u32) -> usize {
+fn block_frames(from: u32, to: u32, target: usize) -> usize {
     let g = gcd(from, to);
     let (min_in, min_out) = ((from / g) as usize, (to / g) as usize);
-    let mut blocks = BLOCK_FRAMES.div_ceil(min_in).max(1);
+    let mut blocks = target.div_ceil(min_in).max(1);
     if (blocks * min_out) % 2 == 1 {
         blocks += 1;
     }
@@ -48,7 +48,7 @@ pub fn resample(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
     let mut resampler = Fft::<f32>::new_custom(
         from as usize,
         to as usize,
-        block_frames(from, to),
+        block_frames(from, to, BLOCK_FRAMES),
         1,
         1,
         WindowFunction::BlackmanHarris2,

@@ -45,6 +45,12 @@ pub enum Command {
     Clip(ClipArgs),
     /// Show what audio files are: container, codec, rate, channels, duration.
     Info(InfoArgs),
+    /// Compute the study's per-clip features (librosa-compatible) into a CSV.
+    Features(FeaturesArgs),
+    /// Build the cached mel-spectrogram store of a data set (what training reads).
+    Mels(MelsArgs),
+    /// Write every clip's mel-spectrogram as an 8-bit grey PNG (the study's CNN images).
+    Melgrams(MelgramsArgs),
     /// Show or empty the cache folder.
     #[command(subcommand)]
     Cache(CacheCommand),
@@ -128,4 +134,59 @@ pub enum CacheCommand {
     Info,
     /// Delete everything in the cache.
     Clean,
+}
+
+#[derive(Debug, Args)]
+pub struct FeaturesArgs {
+    /// Audio files or folders to analyse instead of a data set (no labels; first column `path`).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output CSV: sample_id, spot_id, chroma_stft, rmse, spec_cent, spec_bw, rolloff, zcr,
+    /// mfcc1..mfcc7, label (or path, features... for plain files).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Richer statistics for the classic models: standard deviations, all 20 MFCCs, spectral
+    /// contrast, onset strength and tempo (BPM).
+    #[arg(long)]
+    pub rich: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct MelsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// `normal` (fmax 11 000 Hz) or `low` (fmax 2 000 Hz); both: n_fft 1024, hop 512, 128 mels,
+    /// fmin 20, dB with ref = max.
+    #[arg(long, default_value = "normal", value_name = "VARIANT")]
+    pub variant: String,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct MelgramsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// `normal` or `low`.
+    #[arg(long, default_value = "normal", value_name = "VARIANT")]
+    pub variant: String,
+    /// Image side in pixels (300: the study's 3-inch figures at 100 dpi).
+    #[arg(long, default_value_t = 300, value_name = "PX")]
+    pub size: usize,
+    /// `study-png`: the study's specshow figure (symlog frequency axis), rebuilt exactly;
+    /// `array`: the min-max scaled dB matrix, area-resized (the canonical model input).
+    #[arg(long, default_value = "study-png", value_name = "ROUTE")]
+    pub route: String,
+    /// Output folder (one <sample_id>.png per clip).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }

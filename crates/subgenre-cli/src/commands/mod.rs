@@ -3,7 +3,9 @@
 mod cache;
 mod clip;
 mod dataset;
+mod features;
 mod info;
+mod mels;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,6 +21,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dataset(cmd) => dataset::run(cmd, &cache),
         Command::Clip(args) => clip::run(args, &cache),
         Command::Info(args) => info::run(args),
+        Command::Features(args) => features::run(args, &cache),
+        Command::Mels(args) => mels::run_mels(args, &cache),
+        Command::Melgrams(args) => mels::run_melgrams(args, &cache),
         Command::Cache(cmd) => cache::run(cmd, &cache),
     }
 }

@@ -1,0 +1,15 @@
+//! Per-clip extraction over a data set: the study's features table, the mel store and the
+//! model-input images. Each clip is loaded as `librosa.load` would (22 050 Hz mono) and analysed
+//! with subgenre-dsp; clips are processed in parallel, and a clip that fails is reported by
+//! name without stopping the others.
+
+mod error;
+pub mod image;
+pub mod mel;
+pub mod store;
+pub mod table;
+
+pub use error::{ExtractError, Result};
+pub use mel::{canonical_image, db_mel, model_input, study_png_pixels, InputRoute, MelVariant};
+pub use store::{build_store, write_gray_png, MelStore};
+pub use table::{extract_features, FeatureSet};
