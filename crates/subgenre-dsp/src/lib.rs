@@ -1,0 +1,42 @@
+//! librosa-0.11-compatible audio DSP for subgenre, usable on its own: pure Rust, no I/O.
+//!
+//! Functions take sample slices or spectrogram arrays and return `ndarray` arrays shaped as
+//! librosa's (`[bins, frames]`). Planned objects ([`Stft`], [`MelSpectrogram`],
+//! [`FeatureExtractor`], [`TempoEstimator`]) are built once through checked parameters and reused
+//! across clips without re-planning or per-frame allocation. Everything is single-threaded per
+//! call: parallelise over clips.
+//!
+//! Numerics follow librosa's: the FFT runs in f64 (librosa's f64 window promotes float32
+//! frames) and is rounded to complex64 (an f32 FFT is available, see [`FftPrecision`]); magnitudes, power, dB and the `np.cumsum`-based
+//! roll-off are f32 as in librosa; tuning estimation reproduces `piptrack`'s thresholds and
+//! numba's f64 promotion in the parabolic interpolation.
+
+#![warn(missing_docs)]
+
+pub mod chroma;
+pub mod convert;
+pub mod db;
+mod error;
+pub mod features;
+pub mod mel;
+pub mod mfcc;
+pub mod rhythm;
+pub mod spectral;
+pub mod stft;
+pub mod window;
+
+pub use chroma::{chroma_stft, estimate_tuning, pitch_tuning, ChromaFilterbank, PitchTracker};
+pub use db::{power_to_db, power_to_db_inplace, DbRef, AMIN, TOP_DB};
+pub use error::{DspError, Result};
+pub use features::{
+    FeatureExtractor, FrameFeatures, FrameRow, RichFeatures, RichFrames, StudyMeans,
+    FEATURES_VERSION, FRAME_ROWS, RICH_COLUMNS, STUDY_COLUMNS,
+};
+pub use mel::{MelFilterbank, MelNorm, MelParams, MelSpectrogram};
+pub use mfcc::{mfcc, Dct};
+pub use rhythm::{onset_strength, TempoEstimator};
+pub use spectral::{
+    rms, spectral_bandwidth, spectral_centroid, spectral_rolloff, zero_crossing_rate,
+    SpectralContrast,
+};
+pub use stft::{FftPrecision, PadMode, Spectrum, Stft, StftParams, Window};
