@@ -47,6 +47,8 @@ pub enum Command {
     Info(InfoArgs),
     /// Compute the study's per-clip features (librosa-compatible) into a CSV.
     Features(FeaturesArgs),
+    /// Train and score the classic models (SVM, boosters, soft vote) on a features CSV.
+    Baseline(BaselineArgs),
     /// Build the cached mel-spectrogram store of a data set (what training reads).
     Mels(MelsArgs),
     /// Write every clip's mel-spectrogram as an 8-bit grey PNG (the study's CNN images).
@@ -75,6 +77,18 @@ pub enum DatasetCommand {
         #[command(flatten)]
         data: DataArgs,
         /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The study's train/validation/test split grouped by track (~67/16.5/16.5), for a seed.
+    Split {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Seed of the split (each seed gives its own split).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Print {"seed", "train": [sample_id...], "val": [...], "test": [...]} (what
+        /// `baseline --split FILE` reads back).
         #[arg(long)]
         json: bool,
     },
@@ -189,4 +203,38 @@ pub struct MelgramsArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Features CSV as `subgenre features` writes it (sample_id, spot_id, features..., label).
+    #[arg(long, value_name = "FILE")]
+    pub features: PathBuf,
+    /// Classes to keep: five, all, or a comma-separated list.
+    #[arg(long, default_value = "five", value_name = "SET")]
+    pub classes: String,
+    /// Models: svm, boost (pure Rust), xgboost, lightgbm (when built with those features),
+    /// vote, or all.
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub models: String,
+    /// `group` (default; the honest split grouped by track, validation for early stopping and
+    /// tuning) or `study` (one random 80/20 clip split, early stopping and tuning on the test
+    /// part, as the study did: leaky, and labelled so).
+    #[arg(long, default_value = "group", value_name = "PROTOCOL")]
+    pub protocol: String,
+    /// One run per seed, each with its own split.
+    #[arg(long, default_value = "42,43,44,45,46", value_name = "LIST")]
+    pub seeds: String,
+    /// Random-search draws per booster (0: the study's untuned parameters; 25: its tuned rows).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub tune: usize,
+    /// A fixed split file (from `subgenre dataset split --json`) used for every seed.
+    #[arg(long, value_name = "FILE")]
+    pub split: Option<PathBuf>,
+    /// Soft-vote members and weights, e.g. `xgboost:0.5,lightgbm:0.5`.
+    #[arg(long, value_name = "LIST")]
+    pub vote: Option<String>,
+    /// Output folder: report.json and one confusion-matrix PNG per model (last seed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }

@@ -2,6 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use subgenre_dataset::{Cache, DatasetStats};
+use subgenre_eval::{group_split, SplitItem};
 
 use super::{parse_classes, DataChoice};
 use crate::args::DatasetCommand;
@@ -16,6 +17,28 @@ pub fn run(cmd: DatasetCommand, cache: &Cache) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string(&stats)?);
             } else {
                 print_stats(&choice.name(), &stats);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DatasetCommand::Split { data, seed, json } => {
+            let choice = DataChoice::resolve(&data, cache)?;
+            let classes = parse_classes(&data)?;
+            let selection = choice.open()?.select(&classes);
+            let items: Vec<SplitItem<'_>> = selection
+                .items
+                .iter()
+                .map(|i| SplitItem {
+                    sample_id: &i.sample_id,
+                    group: &i.spot_id,
+                    class: i.label,
+                })
+                .collect();
+            let split = group_split(&items, seed)?;
+            if json {
+                println!("{}", serde_json::to_string(&split)?);
+            } else {
+                println!("data set: {}", choice.name());
+                print!("{}", split.summary(&items, classes.names())?);
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,5 +1,6 @@
 //! One module per command; shared plumbing (data folder, cache, threads, failures) here.
 
+mod baseline;
 mod cache;
 mod clip;
 mod dataset;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Clip(args) => clip::run(args, &cache),
         Command::Info(args) => info::run(args),
         Command::Features(args) => features::run(args, &cache),
+        Command::Baseline(args) => baseline::run(args),
         Command::Mels(args) => mels::run_mels(args, &cache),
         Command::Melgrams(args) => mels::run_melgrams(args, &cache),
         Command::Cache(cmd) => cache::run(cmd, &cache),

@@ -1,0 +1,231 @@
+//! Confusion-matrix PNG, drawn with plotters' bitmap backend and an embedded
+//! DejaVu Sans (no system font lookup, so it renders the same on every machine).
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::FontStyle;
+
+use crate::error::{Error, Result};
+use crate::metrics::ConfusionMatrix;
+
+/// DejaVu Sans 2.37 (Bitstream Vera licence, see `assets/DejaVuSans-LICENSE.txt`).
+static DEJAVU_SANS: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+fn ensure_font(path: &Path) -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FAMILY, FontStyle::Normal, DEJAVU_SANS).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Plot {
+            path: path.to_owned(),
+            message: "the embedded font could not be loaded".into(),
+        })
+    }
+}
+
+/// Matplotlib's "Blues" end points, interpolated linearly.
+fn blues(v: f64) -> RGBColor {
+    let v = v.clamp(0.0, 1.0);
+    let lo = (247.0, 251.0, 255.0);
+    let hi = (8.0, 48.0, 107.0);
+    let mix = |a: f64, b: f64| (a + (b - a) * v).round() as u8;
+    RGBColor(mix(lo.0, hi.0), mix(lo.1, hi.1), mix(lo.2, hi.2))
+}
+
+/// Splits a class name after its hyphens into lines of at most `max_chars`
+/// where possible (a hyphen-free part longer than that stays whole).
+fn wrap_label(name: &str, max_chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for piece in name.split_inclusive('-') {
+        if !cur.is_empty() && cur.len() + piece.len() > max_chars {
+            lines.push(std::mem::take(&mut cur));
+        }
+        cur.push_str(piece);
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Draws `cm` as a PNG at `path` (atomically): class names on both axes,
+/// counts and row percentages in the cells, colour by the row-normalised value.
+pub fn confusion_png(path: &Path, cm: &ConfusionMatrix, title: &str) -> Result<()> {
+    ensure_font(path)?;
+    let k = cm.classes.len().max(1);
+    let cell: i32 = 96;
+    let font = |size: f64| (FAMILY, size).into_font();
+    let label_font = font(15.0);
+    let max_label = cm.classes.iter().map(|c| c.len()).max().unwrap_or(4) as i32;
+    let left = 60 + (max_label * 9).max(60);
+    let top = 60;
+    let bottom = 100;
+    let right = 30;
+    let width = (left + cell * k as i32 + right) as u32;
+    let height = (top + cell * k as i32 + bottom) as u32;
+
+    let dir = crate::io::parent_dir(path);
+    let tmp = tempfile::Builder::new()
+        .prefix(".subgenre-")
+        .suffix(".tmp.png")
+        .tempfile_in(dir)
+        .map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    let plot_err = |e: &dyn std::fmt::Display| Error::Plot {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    {
+        let root = BitMapBackend::new(tmp.path(), (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_err(&e))?;
+        let centre = Pos::new(HPos::Center, VPos::Center);
+        root.draw(&Text::new(
+            title.to_owned(),
+            (width as i32 / 2, 24),
+            font(20.0).color(&BLACK).pos(centre),
+        ))
+        .map_err(|e| plot_err(&e))?;
+
+        let norm = cm.row_normalised();
+        for (t, row) in cm.counts.iter().enumerate() {
+            for (p, &count) in row.iter().enumerate() {
+                let v = norm[t][p];
+                let x0 = left + p as i32 * cell;
+                let y0 = top + t as i32 * cell;
+                root.draw(&Rectangle::new(
+                    [(x0, y0), (x0 + cell, y0 + cell)],
+                    blues(v).filled(),
+                ))
+                .map_err(|e| plot_err(&e))?;
+                root.draw(&Rectangle::new(
+                    [(x0, y0), (x0 + cell, y0 + cell)],
+                    RGBColor(200, 200, 200).stroke_width(1),
+                ))
+                .map_err(|e| plot_err(&e))?;
+                let ink = if v > 0.5 { WHITE } else { BLACK };
+                root.draw(&Text::new(
+                    count.to_string(),
+                    (x0 + cell / 2, y0 + cell / 2 - 10),
+                    font(22.0).color(&ink).pos(centre),
+                ))
+                .map_err(|e| plot_err(&e))?;
+                root.draw(&Text::new(
+                    format!("{:.0}%", 100.0 * v),
+                    (x0 + cell / 2, y0 + cell / 2 + 16),
+                    font(14.0).color(&ink).pos(centre),
+                ))
+                .map_err(|e| plot_err(&e))?;
+            }
+        }
+        // True classes on the left, right-aligned.
+        for (t, name) in cm.classes.iter().enumerate() {
+            root.draw(&Text::new(
+                name.clone(),
+                (left - 8, top + t as i32 * cell + cell / 2),
+                label_font
+                    .clone()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(|e| plot_err(&e))?;
+        }
+        // Predicted classes below, wrapped at hyphens to fit a cell.
+        for (p, name) in cm.classes.iter().enumerate() {
+            for (i, line) in wrap_label(name, 11).iter().enumerate() {
+                root.draw(&Text::new(
+                    line.clone(),
+                    (
+                        left + p as i32 * cell + cell / 2,
+                        top + k as i32 * cell + 14 + 18 * i as i32,
+                    ),
+                    label_font.clone().color(&BLACK).pos(centre),
+                ))
+                .map_err(|e| plot_err(&e))?;
+            }
+        }
+        root.draw(&Text::new(
+            "predicted".to_owned(),
+            (left + k as i32 * cell / 2, height as i32 - 22),
+            font(17.0).color(&BLACK).pos(centre),
+        ))
+        .map_err(|e| plot_err(&e))?;
+        root.draw(&Text::new(
+            "true".to_owned(),
+            (22, top + k as i32 * cell / 2),
+            font(17.0)
+                .color(&BLACK)
+                .transform(FontTransform::Rotate270)
+                .pos(centre),
+        ))
+        .map_err(|e| plot_err(&e))?;
+        root.present().map_err(|e| plot_err(&e))?;
+    }
+    tmp.persist(path).map_err(|e| Error::Io {
+        path: path.to_owned(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_long_names_at_hyphens() {
+        assert_eq!(wrap_label("tekno", 11), vec!["tekno"]);
+        assert_eq!(
+            wrap_label("non-techno-drop", 11),
+            vec!["non-techno-", "drop"]
+        );
+        assert_eq!(
+            wrap_label("non-techno-drop", 6),
+            vec!["non-", "techno-", "drop"]
+        );
+        assert_eq!(
+            wrap_label("oldschool-hardstyle", 11),
+            vec!["oldschool-", "hardstyle"]
+        );
+        assert_eq!(wrap_label("", 11), vec![""]);
+    }
+
+    #[test]
+    fn draws_a_png() {
+        let classes: Vec<String> = [
+            "bouncy",
+            "tekno",
+            "warzone",
+            "industrial",
+            "non-techno-drop",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let y_true = [0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 4, 1];
+        let y_pred = [0, 0, 1, 1, 3, 2, 2, 3, 1, 4, 4, 0, 1];
+        let cm = ConfusionMatrix::new(&y_true, &y_pred, &classes).expect("cm");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("confusion.png");
+        confusion_png(&path, &cm, "svm, seed 42").expect("png");
+        let bytes = std::fs::read(&path).expect("read");
+        assert_eq!(&bytes[1..4], b"PNG");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            1,
+            "no temporaries left"
+        );
+        if let Ok(keep) = std::env::var("SUBGENRE_KEEP_PNG") {
+            std::fs::copy(&path, keep).expect("copy");
+        }
+    }
+}
