@@ -198,3 +198,59 @@ fn cache_info_and_clean() {
     assert!(o.status.success());
     assert!(!cache.exists());
 }
+
+/// The README's main job on the embedded demo: features, then the classic models.
+#[test]
+fn features_then_baseline_on_the_demo() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = dir.path().join("features.csv");
+    let o = subgenre(&["features", "--out", &csv.to_string_lossy()], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 31);
+    assert_eq!(
+        lines[0],
+        "sample_id,spot_id,chroma_stft,rmse,spec_cent,spec_bw,rolloff,zcr,mfcc1,mfcc2,mfcc3,mfcc4,mfcc5,mfcc6,mfcc7,label"
+    );
+    assert!(lines[1..].iter().all(|l| l.split(',').count() == 16));
+    let out = dir.path().join("baseline");
+    let o = subgenre(
+        &["baseline", "--features", &csv.to_string_lossy(), "--seeds", "42,43", "--out", &out.to_string_lossy()],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report")).expect("json");
+    assert_eq!(report["protocol"], "group");
+    assert_eq!(report["runs"].as_array().map(Vec::len), Some(6));
+    let models: Vec<&str> = report["summary"]
+        .as_array()
+        .expect("summary")
+        .iter()
+        .filter_map(|r| r["model"].as_str())
+        .collect();
+    assert_eq!(models, ["svm", "boost", "vote"]);
+    assert!(out.join("confusion_vote.png").is_file());
+}
+
+#[test]
+fn split_json_keeps_tracks_apart() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = subgenre(&["dataset", "split", "--seed", "7", "--json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let part = |name: &str| -> Vec<String> {
+        v[name].as_array().expect("part").iter().filter_map(|s| s.as_str().map(str::to_string)).collect()
+    };
+    let (train, val, test) = (part("train"), part("val"), part("test"));
+    assert_eq!(train.len() + val.len() + test.len(), 30);
+    // Demo sample ids are <spot_id>_<n>: no track in two parts.
+    let track = |id: &String| id.rsplit_once('_').map(|(t, _)| t.to_string()).unwrap_or_default();
+    for a in &train {
+        assert!(!val.iter().chain(&test).any(|b| track(a) == track(b)), "{a}");
+    }
+    for a in &val {
+        assert!(!test.iter().any(|b| track(a) == track(b)), "{a}");
+    }
+}
