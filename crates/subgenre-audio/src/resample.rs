@@ -6,9 +6,11 @@ use rubato::{Fft, FixedSync, Resampler, WindowFunction};
 use crate::error::{AudioError, Result};
 
 /// Input frames per FFT block (rounded by rubato to a multiple of the rate pair's minimum
-/// block). Longer blocks give a steeper anti-aliasing filter, closer to soxr's "hq" roll-off;
-/// 2048 keeps the filter sharp while the FFTs stay cache-resident.
-const BLOCK_FRAMES: usize = 2048;
+/// block). The block length sets rubato's anti-aliasing cutoff: ~512 frames puts it near
+/// 0.95 x the new Nyquist, where soxr's "hq" filter (librosa's default) rolls off. Longer
+/// blocks pass more of the top octave's last half-kilohertz than librosa does, which moves the
+/// spectral centroid and roll-off by up to 3 % on hard techno; at 512 they agree within 0.5 %.
+const BLOCK_FRAMES: usize = 512;
 
 /// Input frames per block for this rate pair: near `target`, and such that the output
 /// block is even. rubato reports its delay as `fft_size_out / 2` in whole frames; with an odd

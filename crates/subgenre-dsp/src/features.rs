@@ -17,6 +17,7 @@
 //!
 //! all with `n_fft=2048`, `hop_length=512` (librosa's defaults).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use ndarray::{Array1, Array2};
@@ -528,15 +529,21 @@ impl FeatureExtractor {
         self.run(y, true)
     }
 
-    fn chroma_filterbank(&mut self, tuning: f64) -> Result<&ChromaFilterbank> {
-        let key = tuning.to_bits();
-        if !self.chroma_cache.contains_key(&key) {
-            let fb = ChromaFilterbank::new(self.sr, N_FFT, N_CHROMA, tuning)?;
-            self.chroma_cache.insert(key, fb);
+    /// The chroma filterbank for `tuning`, built on first use. Tunings are multiples of 0.01
+    /// (at most 100 of them); the cache is cleared past 32 entries to bound its memory (~50 KB
+    /// each).
+    fn chroma_filterbank(
+        cache: &mut HashMap<u64, ChromaFilterbank>,
+        sr: f64,
+        tuning: f64,
+    ) -> Result<&ChromaFilterbank> {
+        if cache.len() >= 32 && !cache.contains_key(&tuning.to_bits()) {
+            cache.clear();
         }
-        self.chroma_cache
-            .get(&key)
-            .ok_or_else(|| invalid("tuning", tuning, "chroma filterbank cache miss"))
+        Ok(match cache.entry(tuning.to_bits()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => v.insert(ChromaFilterbank::new(sr, N_FFT, N_CHROMA, tuning)?),
+        })
     }
 
     fn run(&mut self, y: &[f32], rich: bool) -> Result<RichFrames> {
@@ -602,11 +609,10 @@ impl FeatureExtractor {
         let tuning = self.tracker.estimate_tuning(0.01, N_CHROMA)?;
         let mut chroma = Array2::zeros((N_CHROMA, t_len));
         {
-            let mut raw = std::mem::take(&mut self.chroma_raw);
+            let raw = &mut self.chroma_raw;
             raw.resize(t_len * N_CHROMA, 0.0);
-            let power = std::mem::take(&mut self.power);
-            self.chroma_filterbank(tuning)?
-                .apply_frames(&power[..t_len * n_bins], &mut raw);
+            Self::chroma_filterbank(&mut self.chroma_cache, self.sr, tuning)?
+                .apply_frames(&self.power[..t_len * n_bins], raw);
             for (t, frame) in raw.chunks_exact_mut(N_CHROMA).enumerate() {
                 normalize_inf(frame);
                 chroma
@@ -615,8 +621,6 @@ impl FeatureExtractor {
                     .zip(frame.iter())
                     .for_each(|(o, &v)| *o = v);
             }
-            self.power = power;
-            self.chroma_raw = raw;
         }
 
         // MFCC: DCT of power_to_db(mel, ref=1.0, amin=1e-10, top_db=80) over the whole clip.

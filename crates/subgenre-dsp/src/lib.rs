@@ -7,9 +7,22 @@
 //! call: parallelise over clips.
 //!
 //! Numerics follow librosa's: the FFT runs in f64 (librosa's f64 window promotes float32
-//! frames) and is rounded to complex64 (an f32 FFT is available, see [`FftPrecision`]); magnitudes, power, dB and the `np.cumsum`-based
-//! roll-off are f32 as in librosa; tuning estimation reproduces `piptrack`'s thresholds and
-//! numba's f64 promotion in the parabolic interpolation.
+//! frames) and is rounded to complex64 (an f32 FFT is available, see [`FftPrecision`]);
+//! magnitudes, power, dB and the `np.cumsum`-based roll-off are f32 as in librosa; tuning
+//! estimation reproduces `piptrack`'s thresholds and numba's f64 promotion in the parabolic
+//! interpolation. `tests/librosa.rs` checks every feature against librosa 0.11 fixtures.
+//!
+//! ```
+//! use subgenre_dsp::{DbRef, FeatureExtractor, MelParams, AMIN, TOP_DB};
+//! let y: Vec<f32> = (0..22050).map(|i| (i as f32 * 0.1).sin() * 0.5).collect();
+//! let mut fx = FeatureExtractor::new(22050.0)?;
+//! let means = fx.extract(&y)?.means(); // the study's per-clip means
+//! assert!(means.rmse > 0.3);
+//! let mut mel = MelParams::new(22050.0).n_fft(1024).fmin(20.0).fmax(11000.0).build()?;
+//! let s_db = mel.compute_db(&y, DbRef::Max, AMIN, TOP_DB)?; // [128, 44]
+//! assert_eq!(s_db.dim(), (128, 44));
+//! # Ok::<(), subgenre_dsp::DspError>(())
+//! ```
 
 #![warn(missing_docs)]
 

@@ -147,29 +147,6 @@ impl MelStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trip_and_padding() {
-        let mut store = MelStore::new(MelVariant::Low, 2, 3);
-        let a = Array2::from_shape_vec((2, 3), vec![0.0, -10.0, -20.0, -30.0, -40.0, -80.0]).expect("shape");
-        assert!(!store.push("a".into(), &a));
-        let short = Array2::from_shape_vec((2, 2), vec![0.0, -1.0, -2.0, -3.0]).expect("shape");
-        assert!(store.push("b".into(), &short));
-        let dir = tempfile::tempdir().expect("tmp");
-        let p = dir.path().join("low.melstore");
-        store.save(&p).expect("save");
-        let back = MelStore::load(&p).expect("load");
-        assert_eq!(back.ids(), ["a", "b"]);
-        assert_eq!(back.get(0), a);
-        assert_eq!(back.get(1)[[1, 2]], -3.0);
-        std::fs::write(&p, b"garbage").expect("write");
-        assert!(MelStore::load(&p).is_err());
-    }
-}
-
 /// Compute the dB mel matrix of every clip (in parallel on the current rayon pool) into a store.
 /// Returns the store (clips in input order, failed ones left out) and the failures as
 /// (id, reason). `on_done` is called once per clip.
@@ -227,4 +204,27 @@ pub fn write_gray_png(path: &Path, width: usize, height: usize, pixels: &[u8]) -
         writer.finish().map_err(std::io::Error::other)
     })
     .map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_padding() {
+        let mut store = MelStore::new(MelVariant::Low, 2, 3);
+        let a = Array2::from_shape_vec((2, 3), vec![0.0, -10.0, -20.0, -30.0, -40.0, -80.0]).expect("shape");
+        assert!(!store.push("a".into(), &a));
+        let short = Array2::from_shape_vec((2, 2), vec![0.0, -1.0, -2.0, -3.0]).expect("shape");
+        assert!(store.push("b".into(), &short));
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("low.melstore");
+        store.save(&p).expect("save");
+        let back = MelStore::load(&p).expect("load");
+        assert_eq!(back.ids(), ["a", "b"]);
+        assert_eq!(back.get(0), a);
+        assert_eq!(back.get(1)[[1, 2]], -3.0);
+        std::fs::write(&p, b"garbage").expect("write");
+        assert!(MelStore::load(&p).is_err());
+    }
 }

@@ -38,7 +38,9 @@ pub type Result<T> = std::result::Result<T, FixtureError>;
 /// The repository root (two levels above this crate's manifest: `crates/subgenre-fixtures`).
 pub fn repo_root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.ancestors().nth(2).map_or_else(|| here.to_path_buf(), Path::to_path_buf)
+    here.ancestors()
+        .nth(2)
+        .map_or_else(|| here.to_path_buf(), Path::to_path_buf)
 }
 
 /// The repository's `fixtures/` folder.
@@ -49,7 +51,11 @@ pub fn fixtures_dir() -> PathBuf {
 /// `../shared/data/hardtechno` next to the repository, if it exists (tests print
 /// "skipped: ../shared/data/hardtechno not found" and return when it is `None`).
 pub fn hardtechno_dir() -> Option<PathBuf> {
-    let dir = repo_root().join("..").join("shared").join("data").join("hardtechno");
+    let dir = repo_root()
+        .join("..")
+        .join("shared")
+        .join("data")
+        .join("hardtechno");
     dir.is_dir().then_some(dir)
 }
 
@@ -92,7 +98,8 @@ pub fn read_npy(path: impl AsRef<Path>) -> Result<(Vec<usize>, Vec<f32>)> {
         .and_then(|h| std::str::from_utf8(h).ok())
         .ok_or_else(|| format_err(path, "bad header"))?;
     let descr = dict_value(header, "descr").ok_or_else(|| format_err(path, "no descr"))?;
-    let fortran = dict_value(header, "fortran_order").ok_or_else(|| format_err(path, "no fortran_order"))?;
+    let fortran =
+        dict_value(header, "fortran_order").ok_or_else(|| format_err(path, "no fortran_order"))?;
     if fortran.trim() != "False" {
         return Err(format_err(path, "Fortran-order arrays are not supported"));
     }
@@ -186,7 +193,12 @@ pub fn read_wav_i16(path: impl AsRef<Path>) -> Result<(u32, Vec<f32>)> {
     let mut sr = None;
     while pos + 8 <= bytes.len() {
         let id = &bytes[pos..pos + 4];
-        let len = u32::from_le_bytes([bytes[pos + 4], bytes[pos + 5], bytes[pos + 6], bytes[pos + 7]]) as usize;
+        let len = u32::from_le_bytes([
+            bytes[pos + 4],
+            bytes[pos + 5],
+            bytes[pos + 6],
+            bytes[pos + 7],
+        ]) as usize;
         let body = bytes
             .get(pos + 8..pos + 8 + len)
             .ok_or_else(|| format_err(path, "truncated chunk"))?;
@@ -199,7 +211,10 @@ pub fn read_wav_i16(path: impl AsRef<Path>) -> Result<(u32, Vec<f32>)> {
                 let bits = u16::from_le_bytes([body[14], body[15]]);
                 // 1 = PCM, 0xFFFE = WAVE_FORMAT_EXTENSIBLE (PCM subformat assumed).
                 if !(format == 1 || format == 0xfffe) || bits != 16 {
-                    return Err(format_err(path, format!("not 16-bit PCM (format {format}, {bits} bits)")));
+                    return Err(format_err(
+                        path,
+                        format!("not 16-bit PCM (format {format}, {bits} bits)"),
+                    ));
                 }
                 sr = Some(u32::from_le_bytes([body[4], body[5], body[6], body[7]]));
             }
