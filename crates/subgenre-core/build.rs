@@ -24,7 +24,10 @@ fn main() {
     println!("cargo:rustc-env=SUBGENRE_GIT_COMMIT={commit}");
     println!("cargo:rerun-if-env-changed=SUBGENRE_GIT_COMMIT");
     // Rebuild when HEAD moves (a commit or a checkout).
-    if let Ok(out) = Command::new("git").args(["rev-parse", "--git-dir"]).output() {
+    if let Ok(out) = Command::new("git")
+        .args(["rev-parse", "--git-dir"])
+        .output()
+    {
         let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
         if !dir.is_empty() {
             println!("cargo:rerun-if-changed={dir}/HEAD");

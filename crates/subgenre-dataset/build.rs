@@ -26,7 +26,11 @@ fn main() {
     let mut code = String::from("pub(crate) static DEMO_FILES: &[(&str, &[u8])] = &[\n");
     for (name, path) in &files {
         let abs = path.canonicalize().unwrap_or_else(|_| path.clone());
-        let _ = writeln!(code, "    ({name:?}, include_bytes!({:?})),", abs.display().to_string());
+        let _ = writeln!(
+            code,
+            "    ({name:?}, include_bytes!({:?})),",
+            abs.display().to_string()
+        );
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("demo_files.rs");

@@ -8,7 +8,11 @@ fn main() {
     let mut samples = 0usize;
     let mut failures = 0usize;
     for path in std::env::args().skip(1) {
-        match subgenre_audio::load(&path, &subgenre_audio::LoadOptions::default().sr(std::env::var("NATIVE").ok().map_or(Some(22050), |_| None))) {
+        match subgenre_audio::load(
+            &path,
+            &subgenre_audio::LoadOptions::default()
+                .sr(std::env::var("NATIVE").ok().map_or(Some(22050), |_| None)),
+        ) {
             Ok(a) => {
                 n += 1;
                 samples += a.samples.len();

@@ -28,7 +28,12 @@ fn to_i16(samples: &[f32]) -> impl Iterator<Item = i16> + '_ {
 }
 
 /// Write mono `samples` at `sample_rate` to `path` (temporary file, then rename).
-pub fn write_clip(path: &Path, samples: &[f32], sample_rate: u32, format: ClipFormat) -> Result<()> {
+pub fn write_clip(
+    path: &Path,
+    samples: &[f32],
+    sample_rate: u32,
+    format: ClipFormat,
+) -> Result<()> {
     let io = |source: std::io::Error| AudioError::Io {
         path: path.to_owned(),
         source,
@@ -38,10 +43,12 @@ pub fn write_clip(path: &Path, samples: &[f32], sample_rate: u32, format: ClipFo
             path: path.to_owned(),
             reason: format!("WAV encoding failed: {e}"),
         })?,
-        ClipFormat::Flac => flac_bytes(samples, sample_rate).map_err(|reason| AudioError::Corrupt {
-            path: path.to_owned(),
-            reason: format!("FLAC encoding failed: {reason}"),
-        })?,
+        ClipFormat::Flac => {
+            flac_bytes(samples, sample_rate).map_err(|reason| AudioError::Corrupt {
+                path: path.to_owned(),
+                reason: format!("FLAC encoding failed: {reason}"),
+            })?
+        }
     };
     subgenre_core::write_atomic(path, &bytes).map_err(io)
 }

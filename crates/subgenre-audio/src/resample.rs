@@ -84,7 +84,11 @@ mod tests {
 
     #[test]
     fn length_is_ceiling_of_ratio() {
-        for (from, to, n) in [(48000, 22050, 384000), (44100, 22050, 12345), (96000, 22050, 7)] {
+        for (from, to, n) in [
+            (48000, 22050, 384000),
+            (44100, 22050, 12345),
+            (96000, 22050, 7),
+        ] {
             let out = resample(&vec![0.1; n], from, to).expect("resample");
             let want = (n as u64 * to as u64).div_ceil(from as u64) as usize;
             assert_eq!(out.len(), want, "{from}->{to} n={n}");
@@ -118,7 +122,10 @@ mod tests {
 
     #[test]
     fn identity_and_empty() {
-        assert_eq!(resample(&[1.0, 2.0], 22050, 22050).expect("same"), vec![1.0, 2.0]);
+        assert_eq!(
+            resample(&[1.0, 2.0], 22050, 22050).expect("same"),
+            vec![1.0, 2.0]
+        );
         assert!(resample(&[], 48000, 22050).expect("empty").is_empty());
         assert!(resample(&[1.0], 0, 22050).is_err());
     }

@@ -30,7 +30,9 @@ fn random_bytes_and_png_named_mp3() {
     let mut state = 12345u64;
     let bytes: Vec<u8> = (0..50_000)
         .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 56) as u8
         })
         .collect();
@@ -70,7 +72,13 @@ fn two_second_file_asked_for_eight() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("short.wav");
     let x = sine(220.0, 44100, 88200, 0.5);
-    write_wav(&p, 44100, 1, false, &x.iter().map(|&s| vec![s]).collect::<Vec<_>>());
+    write_wav(
+        &p,
+        44100,
+        1,
+        false,
+        &x.iter().map(|&s| vec![s]).collect::<Vec<_>>(),
+    );
     let a = load(&p, &LoadOptions::default().duration(Some(8.0))).expect("short");
     assert_eq!(a.samples.len(), 44100);
 }
@@ -94,7 +102,8 @@ fn decode_within(bytes: Vec<u8>, limit: Duration) -> Result<Result<usize, String
             .map_err(|e| e.to_string());
         let _ = tx.send(r);
     });
-    rx.recv_timeout(limit).map_err(|_| "decoder hung".to_string())
+    rx.recv_timeout(limit)
+        .map_err(|_| "decoder hung".to_string())
 }
 
 #[derive(Debug, Clone)]

@@ -9,7 +9,13 @@ fn wav_16bit_mono_at_target_rate_is_exact() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("a.wav");
     let x = sine(440.0, 22050, 22050, 0.5);
-    write_wav(&p, 22050, 1, false, &x.iter().map(|&s| vec![s]).collect::<Vec<_>>());
+    write_wav(
+        &p,
+        22050,
+        1,
+        false,
+        &x.iter().map(|&s| vec![s]).collect::<Vec<_>>(),
+    );
     let a = load(&p, &LoadOptions::default()).expect("load");
     assert_eq!(a.sample_rate, 22050);
     assert_eq!(a.samples.len(), 22050);
@@ -33,7 +39,9 @@ fn float_wav_96k_stereo_is_mixed_and_resampled() {
     assert_eq!(a.source.channels, 2);
     assert_eq!(a.samples.len(), 22050);
     // Mean of channels: amplitude halves; the tone keeps its pitch.
-    let peak = a.samples[1000..21000].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let peak = a.samples[1000..21000]
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()));
     assert!((peak - 0.4).abs() < 0.01, "peak {peak}");
     assert!((tone_freq(&a.samples[1000..21000], 22050) - 1000.0).abs() < 5.0);
 }
@@ -43,15 +51,27 @@ fn offset_and_duration_cut_at_the_native_rate() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("ramp.wav");
     let sr = 8000;
-    let x: Vec<Vec<f32>> = (0..sr * 3).map(|i| vec![(i % 1000) as f32 / 1000.0]).collect();
+    let x: Vec<Vec<f32>> = (0..sr * 3)
+        .map(|i| vec![(i % 1000) as f32 / 1000.0])
+        .collect();
     write_wav(&p, sr, 1, true, &x);
-    let opts = LoadOptions::default().sr(None).offset(1.25).duration(Some(0.5));
+    let opts = LoadOptions::default()
+        .sr(None)
+        .offset(1.25)
+        .duration(Some(0.5));
     let a = load(&p, &opts).expect("load");
     assert_eq!(a.samples.len(), 4000);
     assert_eq!(a.samples[0], x[10000][0]);
     assert_eq!(a.samples[3999], x[13999][0]);
     // Asking for more than is there gives what is there, as librosa does.
-    let b = load(&p, &LoadOptions::default().sr(None).offset(2.5).duration(Some(8.0))).expect("load");
+    let b = load(
+        &p,
+        &LoadOptions::default()
+            .sr(None)
+            .offset(2.5)
+            .duration(Some(8.0)),
+    )
+    .expect("load");
     assert_eq!(b.samples.len(), 4000);
     let err = load(&p, &LoadOptions::default().offset(5.0)).expect_err("past end");
     assert!(err.to_string().contains("past the end"), "{err}");
@@ -67,14 +87,24 @@ fn flac_written_by_subgenre_reads_back() {
     let a = load(&p, &LoadOptions::default().sr(None)).expect("load");
     assert_eq!(a.source.codec, "flac");
     assert_eq!(a.samples.len(), x.len());
-    let err = a.samples.iter().zip(&x).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    let err = a
+        .samples
+        .iter()
+        .zip(&x)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
     assert!(err < 1e-4, "max err {err}");
 }
 
 #[test]
 fn encoded_formats_decode_to_the_right_tone() {
     // Made by tools/fixtures/make_audio_fixtures.sh: 1.5 s, 440 Hz left, 660 Hz right.
-    for name in ["tone_stereo_44100.ogg", "tone_stereo_44100.m4a", "tone_stereo_44100.mp3", "tone_stereo_44100.flac"] {
+    for name in [
+        "tone_stereo_44100.ogg",
+        "tone_stereo_44100.m4a",
+        "tone_stereo_44100.mp3",
+        "tone_stereo_44100.flac",
+    ] {
         let p = repo_root().join("fixtures/audio").join(name);
         let a = load(&p, &LoadOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(a.source.channels, 2, "{name}");
@@ -95,7 +125,10 @@ fn encoded_formats_decode_to_the_right_tone() {
                 s += f64::from(*v) * ph.sin();
             }
             let amp = 2.0 * (c * c + s * s).sqrt() / mid.len() as f64;
-            assert!((amp - want).abs() < 0.006, "{name}: {f} Hz amplitude {amp}, want {want}");
+            assert!(
+                (amp - want).abs() < 0.006,
+                "{name}: {f} Hz amplitude {amp}, want {want}"
+            );
         }
     }
 }
@@ -106,6 +139,11 @@ fn demo_mp3s_decode_gapless_to_exactly_8_seconds() {
         let a = load(&p, &LoadOptions::default()).expect("demo clip");
         assert_eq!(a.samples.len(), 176_400, "{}", p.display());
         let native = load(&p, &LoadOptions::default().sr(None)).expect("native");
-        assert_eq!(native.samples.len() as u32, 8 * native.sample_rate, "{}", p.display());
+        assert_eq!(
+            native.samples.len() as u32,
+            8 * native.sample_rate,
+            "{}",
+            p.display()
+        );
     }
 }

@@ -26,7 +26,10 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let features = PathBuf::from(args.next().ok_or("usage: baseline FEATURES.csv [options]")?);
+    let features = PathBuf::from(
+        args.next()
+            .ok_or("usage: baseline FEATURES.csv [options]")?,
+    );
     let classes: Vec<String> = DEFAULT_CLASSES.iter().map(|s| s.to_string()).collect();
     let table = FeatureTable::read_csv(&features, &classes)?;
     for (label, n) in &table.dropped {
@@ -55,7 +58,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut pngs: Vec<(String, subgenre_eval::ConfusionMatrix)> = Vec::new();
     let report = run_baseline(&config, &mut |p| match p {
         Progress::Split { seed, sizes, .. } => {
-            eprintln!("seed {seed}: train {} / val {} / test {}", sizes[0], sizes[1], sizes[2])
+            eprintln!(
+                "seed {seed}: train {} / val {} / test {}",
+                sizes[0], sizes[1], sizes[2]
+            )
         }
         Progress::ModelDone { seed, run, report } => {
             println!(

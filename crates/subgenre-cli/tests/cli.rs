@@ -22,7 +22,9 @@ fn stderr(o: &Output) -> String {
 }
 
 fn demo_clip(id: &str) -> PathBuf {
-    repo_root().join("data/demo/clips").join(format!("{id}.mp3"))
+    repo_root()
+        .join("data/demo/clips")
+        .join(format!("{id}.mp3"))
 }
 
 #[test]
@@ -47,7 +49,10 @@ fn dataset_stats_on_the_embedded_demo() {
     assert_eq!(v["per_class"]["tekno"], 6);
     // The demo was unpacked into the cache, not next to the repo.
     assert!(dir.path().join("demo").is_dir());
-    let o = subgenre(&["dataset", "stats", "--classes", "tekno,bouncy", "--json"], dir.path());
+    let o = subgenre(
+        &["dataset", "stats", "--classes", "tekno,bouncy", "--json"],
+        dir.path(),
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["selected_clips"], 12);
     let o = subgenre(&["dataset", "stats", "--classes", "dubstep"], dir.path());
@@ -97,7 +102,12 @@ fn info_reports_good_and_bad_files() {
     std::fs::write(&bad, b"not audio at all").expect("write");
     let clip = demo_clip("015gfAONcKFzUzW5OGEaaV_0754");
     let o = subgenre(
-        &["info", "--json", &clip.to_string_lossy(), &bad.to_string_lossy()],
+        &[
+            "info",
+            "--json",
+            &clip.to_string_lossy(),
+            &bad.to_string_lossy(),
+        ],
         dir.path(),
     );
     assert!(o.status.success(), "one file loaded, so exit 0");
@@ -110,7 +120,10 @@ fn info_reports_good_and_bad_files() {
     assert_eq!(lines[0]["channels"], 1);
     assert_eq!(lines[0]["samples_22050"], 176400);
     assert!((lines[0]["duration_s"].as_f64().expect("f64") - 8.0).abs() < 1e-9);
-    assert!(lines[1]["error"].as_str().expect("error").contains("broken.mp3"));
+    assert!(lines[1]["error"]
+        .as_str()
+        .expect("error")
+        .contains("broken.mp3"));
     let o = subgenre(&["info", &bad.to_string_lossy()], dir.path());
     assert_eq!(o.status.code(), Some(1), "no file loaded");
 }
@@ -128,7 +141,11 @@ fn clip_cuts_labelled_clips_from_full_tracks() {
     ];
     let parts: Vec<Vec<f32>> = ids
         .iter()
-        .map(|id| subgenre_audio::decode(demo_clip(id)).expect("decode").samples)
+        .map(|id| {
+            subgenre_audio::decode(demo_clip(id))
+                .expect("decode")
+                .samples
+        })
         .collect();
     assert!(parts.iter().all(|p| p.len() == 8 * 48000));
     let joined: Vec<f32> = parts.concat();
@@ -183,7 +200,11 @@ fn clip_cuts_labelled_clips_from_full_tracks() {
     }
     // A second run skips what is there.
     let o = subgenre(&args, dir.path());
-    assert!(stdout(&o).contains("0 clips written, 3 already there"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("0 clips written, 3 already there"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -216,12 +237,21 @@ fn features_then_baseline_on_the_demo() {
     assert!(lines[1..].iter().all(|l| l.split(',').count() == 16));
     let out = dir.path().join("baseline");
     let o = subgenre(
-        &["baseline", "--features", &csv.to_string_lossy(), "--seeds", "42,43", "--out", &out.to_string_lossy()],
+        &[
+            "baseline",
+            "--features",
+            &csv.to_string_lossy(),
+            "--seeds",
+            "42,43",
+            "--out",
+            &out.to_string_lossy(),
+        ],
         dir.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
+            .expect("json");
     assert_eq!(report["protocol"], "group");
     assert_eq!(report["runs"].as_array().map(Vec::len), Some(6));
     let models: Vec<&str> = report["summary"]
@@ -241,14 +271,26 @@ fn split_json_keeps_tracks_apart() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     let part = |name: &str| -> Vec<String> {
-        v[name].as_array().expect("part").iter().filter_map(|s| s.as_str().map(str::to_string)).collect()
+        v[name]
+            .as_array()
+            .expect("part")
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
     };
     let (train, val, test) = (part("train"), part("val"), part("test"));
     assert_eq!(train.len() + val.len() + test.len(), 30);
     // Demo sample ids are <spot_id>_<n>: no track in two parts.
-    let track = |id: &String| id.rsplit_once('_').map(|(t, _)| t.to_string()).unwrap_or_default();
+    let track = |id: &String| {
+        id.rsplit_once('_')
+            .map(|(t, _)| t.to_string())
+            .unwrap_or_default()
+    };
     for a in &train {
-        assert!(!val.iter().chain(&test).any(|b| track(a) == track(b)), "{a}");
+        assert!(
+            !val.iter().chain(&test).any(|b| track(a) == track(b)),
+            "{a}"
+        );
     }
     for a in &val {
         assert!(!test.iter().any(|b| track(a) == track(b)), "{a}");

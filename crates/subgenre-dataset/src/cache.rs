@@ -87,7 +87,11 @@ impl Cache {
 }
 
 fn default_root() -> Option<PathBuf> {
-    let from_env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let from_env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     from_env("XDG_CACHE_HOME")
         .or_else(|| from_env("HOME").map(|h| h.join(".cache")))
         .map(|base| base.join("subgenre"))
@@ -168,7 +172,9 @@ mod tests {
     fn usage_and_clean() {
         let dir = tempfile::tempdir().expect("tmp");
         let cache = Cache::new(Some(dir.path().join("c"))).expect("cache");
-        let p = cache.entry("features", &CacheKey::new().str("x"), "csv").expect("entry");
+        let p = cache
+            .entry("features", &CacheKey::new().str("x"), "csv")
+            .expect("entry");
         std::fs::write(&p, b"12345").expect("write");
         let usage = cache.usage().expect("usage");
         assert_eq!(usage.len(), 1);

@@ -93,14 +93,17 @@ impl Dataset {
         })?;
         for entry in entries.flatten() {
             let path = entry.path();
-            let is_audio = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| subgenre_audio::AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+            let is_audio = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                subgenre_audio::AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+            });
             if !is_audio || !path.is_file() {
                 continue;
             }
-            let Some(stem) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
+            let Some(stem) = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_string)
+            else {
                 continue;
             };
             if known.contains(stem.as_str()) {
@@ -120,7 +123,9 @@ impl Dataset {
 
     /// Rows that have a clip file, in CSV order.
     pub fn rows_with_clips(&self) -> impl Iterator<Item = &LabelRow> {
-        self.rows.iter().filter(|r| self.clips.contains_key(&r.sample_id))
+        self.rows
+            .iter()
+            .filter(|r| self.clips.contains_key(&r.sample_id))
     }
 
     /// The clips of the chosen classes, sorted by sample_id.
@@ -158,7 +163,10 @@ impl Dataset {
         let mut by_start: BTreeMap<(&str, u64), Vec<&str>> = BTreeMap::new();
         for row in self.rows_with_clips() {
             // Millisecond key: starts are whole seconds in practice; this avoids float keys.
-            let key = (row.spot_id.as_str(), (row.clip_start_s * 1000.0).round() as u64);
+            let key = (
+                row.spot_id.as_str(),
+                (row.clip_start_s * 1000.0).round() as u64,
+            );
             by_start.entry(key).or_default().push(&row.sample_id);
         }
         let mut pairs = Vec::new();
@@ -177,7 +185,8 @@ impl Dataset {
     pub fn stats(&self, classes: &ClassSet) -> DatasetStats {
         let tracks_in_csv: BTreeSet<&str> = self.rows.iter().map(|r| r.spot_id.as_str()).collect();
         let with_clips: Vec<&LabelRow> = self.rows_with_clips().collect();
-        let tracks_with_clips: BTreeSet<&str> = with_clips.iter().map(|r| r.spot_id.as_str()).collect();
+        let tracks_with_clips: BTreeSet<&str> =
+            with_clips.iter().map(|r| r.spot_id.as_str()).collect();
         let mut per_class: BTreeMap<String, usize> = BTreeMap::new();
         for row in &with_clips {
             *per_class.entry(row.label.clone()).or_default() += 1;

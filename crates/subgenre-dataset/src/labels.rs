@@ -17,7 +17,13 @@ pub const ALL_CLASSES: [&str; 7] = [
 ];
 
 /// The study's five-class setting (psytech and oldschool-hardstyle set aside).
-pub const FIVE_CLASSES: [&str; 5] = ["bouncy", "tekno", "warzone", "industrial", "non-techno-drop"];
+pub const FIVE_CLASSES: [&str; 5] = [
+    "bouncy",
+    "tekno",
+    "warzone",
+    "industrial",
+    "non-techno-drop",
+];
 
 /// The classes a command works on, in a fixed order: a model's output index is a position here.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -141,7 +147,12 @@ pub fn read_labels(path: &Path) -> Result<Vec<LabelRow>> {
             })
     };
     let (id_col, spot_col, start_col) = (col("sample_id")?, col("spot_id")?, col("clip_start")?);
-    let fixed = [id_col, spot_col, start_col, col("spotify_link").unwrap_or(usize::MAX)];
+    let fixed = [
+        id_col,
+        spot_col,
+        start_col,
+        col("spotify_link").unwrap_or(usize::MAX),
+    ];
     let label_cols: Vec<(usize, String)> = header
         .iter()
         .enumerate()
@@ -185,7 +196,9 @@ pub fn read_labels(path: &Path) -> Result<Vec<LabelRow>> {
                 "1" | "1.0" => labels.push(name.as_str()),
                 "0" | "0.0" | "" => {}
                 other => {
-                    return Err(bad(format!("label column `{name}` holds `{other}`, not 0 or 1")))
+                    return Err(bad(format!(
+                        "label column `{name}` holds `{other}`, not 0 or 1"
+                    )))
                 }
             }
         }
@@ -260,7 +273,10 @@ mod tests {
             ("a_1,a,,1:01,0,0,1,1,0,0,0\n", "several labels"),
             ("a_1,a,,soon,0,0,1,0,0,0,0\n", "not a time"),
             ("a_1,a,,1:01,0,0,2,0,0,0,0\n", "not 0 or 1"),
-            ("a_1,a,,1:01,0,0,1,0,0,0,0\na_1,a,,1:11,0,0,1,0,0,0,0\n", "already used on line 2"),
+            (
+                "a_1,a,,1:01,0,0,1,0,0,0,0\na_1,a,,1:11,0,0,1,0,0,0,0\n",
+                "already used on line 2",
+            ),
         ];
         for (body, want) in cases {
             let f = csv_file(&format!("{HEADER}{body}"));

@@ -382,7 +382,9 @@ mod tests {
             epsilon = 1e-12
         );
         assert!(rep.summary_table().contains("svm"));
-        let again = rep.runs[1].classification_report(&rep.classes).expect("report");
+        let again = rep.runs[1]
+            .classification_report(&rep.classes)
+            .expect("report");
         assert_eq!(again.weighted_f1(), rep.runs[1].weighted_f1);
     }
 

@@ -103,10 +103,9 @@ pub fn resize(img: &Gray, width: usize, height: usize, interpolation: Interpolat
     }
     let shrinking = img.width >= width && img.height >= height;
     let (tx, ty) = match interpolation {
-        Interpolation::Area if shrinking => (
-            area_taps(img.width, width),
-            area_taps(img.height, height),
-        ),
+        Interpolation::Area if shrinking => {
+            (area_taps(img.width, width), area_taps(img.height, height))
+        }
         Interpolation::Area => (
             linear_taps(img.width, width, true),
             linear_taps(img.height, height, true),
@@ -147,7 +146,11 @@ pub fn resize_u8(
     to_height: usize,
     interpolation: Interpolation,
 ) -> Vec<u8> {
-    let img = Gray::new(width, height, pixels.iter().map(|&p| f32::from(p)).collect());
+    let img = Gray::new(
+        width,
+        height,
+        pixels.iter().map(|&p| f32::from(p)).collect(),
+    );
     resize(&img, to_width, to_height, interpolation)
         .data
         .iter()

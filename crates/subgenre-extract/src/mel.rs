@@ -100,7 +100,11 @@ pub fn canonical_image(s_db: &Array2<f32>) -> Gray {
     let mut data = Vec::with_capacity(n_mels * n_frames);
     for row in (0..n_mels).rev() {
         for t in 0..n_frames {
-            let m = if range > 0.0 { (s_db[[row, t]] - min) / range } else { 0.0 };
+            let m = if range > 0.0 {
+                (s_db[[row, t]] - min) / range
+            } else {
+                0.0
+            };
             data.push(1.0 - m);
         }
     }
@@ -109,19 +113,33 @@ pub fn canonical_image(s_db: &Array2<f32>) -> Gray {
 
 fn min_max(s: &Array2<f32>) -> (f32, f32) {
     s.iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
 }
 
 /// The model input: `size` x `size`, values in [0, 1], row-major, row 0 = highest band.
-pub fn model_input(s_db: &Array2<f32>, variant: MelVariant, route: InputRoute, size: usize) -> Vec<f32> {
+pub fn model_input(
+    s_db: &Array2<f32>,
+    variant: MelVariant,
+    route: InputRoute,
+    size: usize,
+) -> Vec<f32> {
     match route {
         InputRoute::Array => resize(&canonical_image(s_db), size, size, Interpolation::Area).data,
         InputRoute::StudyPng => {
             let png = study_png_pixels(s_db, variant.fmax(), STUDY_PNG_SIZE);
-            resize_u8(&png, STUDY_PNG_SIZE, STUDY_PNG_SIZE, size, size, Interpolation::Area)
-                .into_iter()
-                .map(|p| f32::from(p) / 255.0)
-                .collect()
+            resize_u8(
+                &png,
+                STUDY_PNG_SIZE,
+                STUDY_PNG_SIZE,
+                size,
+                size,
+                Interpolation::Area,
+            )
+            .into_iter()
+            .map(|p| f32::from(p) / 255.0)
+            .collect()
         }
     }
 }
@@ -171,7 +189,12 @@ pub fn study_png_pixels(s_db: &Array2<f32>, fmax: f64, size: usize) -> Vec<u8> {
     let (y_lo, y_hi) = (y_edges[0], y_edges[n_mels]);
     let (x_lo, x_hi) = (x_edges[0], x_edges[n_frames]);
     let cols: Vec<usize> = (0..size)
-        .map(|c| cell(&x_edges, x_lo + (c as f64 + 0.5) / size as f64 * (x_hi - x_lo)))
+        .map(|c| {
+            cell(
+                &x_edges,
+                x_lo + (c as f64 + 0.5) / size as f64 * (x_hi - x_lo),
+            )
+        })
         .collect();
     let (min, max) = min_max(s_db);
     let range = max - min;
@@ -180,7 +203,11 @@ pub fn study_png_pixels(s_db: &Array2<f32>, fmax: f64, size: usize) -> Vec<u8> {
         let ty = y_hi - (r as f64 + 0.5) / size as f64 * (y_hi - y_lo);
         let band = cell(&y_edges, ty);
         for &t in &cols {
-            let norm = if range > 0.0 { (s_db[[band, t]] - min) / range } else { 0.0 };
+            let norm = if range > 0.0 {
+                (s_db[[band, t]] - min) / range
+            } else {
+                0.0
+            };
             let level = ((norm * 256.0).floor() as i32).clamp(0, 255);
             out.push((255 - level) as u8);
         }

@@ -67,7 +67,11 @@ impl MelStore {
         let (rows, cols) = s_db.dim();
         for m in 0..n_mels {
             for t in 0..n_frames {
-                let v = if m < rows && t < cols { s_db[[m, t]] } else { fill };
+                let v = if m < rows && t < cols {
+                    s_db[[m, t]]
+                } else {
+                    fill
+                };
                 self.data.push(f16::from_f32(v));
             }
         }
@@ -116,10 +120,11 @@ impl MelStore {
             source,
         })?;
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(|source| ExtractError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        file.read_to_end(&mut bytes)
+            .map_err(|source| ExtractError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
         if bytes.len() < 16 || &bytes[..8] != MAGIC {
             return Err(bad("wrong magic".into()));
         }
@@ -200,7 +205,9 @@ pub fn write_gray_png(path: &Path, width: usize, height: usize, pixels: &[u8]) -
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::Eight);
         let mut writer = enc.write_header().map_err(std::io::Error::other)?;
-        writer.write_image_data(pixels).map_err(std::io::Error::other)?;
+        writer
+            .write_image_data(pixels)
+            .map_err(std::io::Error::other)?;
         writer.finish().map_err(std::io::Error::other)
     })
     .map_err(io)
@@ -213,7 +220,8 @@ mod tests {
     #[test]
     fn round_trip_and_padding() {
         let mut store = MelStore::new(MelVariant::Low, 2, 3);
-        let a = Array2::from_shape_vec((2, 3), vec![0.0, -10.0, -20.0, -30.0, -40.0, -80.0]).expect("shape");
+        let a = Array2::from_shape_vec((2, 3), vec![0.0, -10.0, -20.0, -30.0, -40.0, -80.0])
+            .expect("shape");
         assert!(!store.push("a".into(), &a));
         let short = Array2::from_shape_vec((2, 2), vec![0.0, -1.0, -2.0, -3.0]).expect("shape");
         assert!(store.push("b".into(), &short));

@@ -7,7 +7,14 @@ use subgenre_dsp::features::FeatureExtractor;
 use subgenre_extract::MelVariant;
 use subgenre_fixtures::{fixtures_dir, read_npy, repo_root};
 
-const SCALARS: [&str; 6] = ["chroma_stft", "rmse", "spec_cent", "spec_bw", "rolloff", "zcr"];
+const SCALARS: [&str; 6] = [
+    "chroma_stft",
+    "rmse",
+    "spec_cent",
+    "spec_bw",
+    "rolloff",
+    "zcr",
+];
 
 fn ids() -> Vec<String> {
     std::fs::read_to_string(fixtures_dir().join("librosa/exact/clips.txt"))
@@ -32,16 +39,24 @@ fn features_and_mels_from_mp3_match_librosa() {
     let (mut worst_rel, mut worst_mfcc, mut worst_p99, mut worst_top) = (0f64, 0f64, 0f32, 0f32);
     for id in ids() {
         let clip = repo_root().join(format!("data/demo/clips/{id}.mp3"));
-        let y = subgenre_audio::load(&clip, &Default::default()).expect("load").samples;
-        let want: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{id}.json"))).expect("json"))
-                .expect("parse");
+        let y = subgenre_audio::load(&clip, &Default::default())
+            .expect("load")
+            .samples;
+        let want: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("{id}.json"))).expect("json"),
+        )
+        .expect("parse");
         let got = extractor.study_means(&y).expect("features").study13();
         for (i, name) in SCALARS.iter().enumerate() {
             let w = want["means"][name].as_f64().expect(name);
             let rel = (f64::from(got[i]) - w).abs() / w.abs();
             worst_rel = worst_rel.max(rel);
-            assert!(rel < 0.01, "{id} {name}: {} vs librosa {w} ({:.3} %)", got[i], rel * 100.0);
+            assert!(
+                rel < 0.01,
+                "{id} {name}: {} vs librosa {w} ({:.3} %)",
+                got[i],
+                rel * 100.0
+            );
         }
         for k in 0..7 {
             let name = format!("mfcc{}", k + 1);
@@ -67,7 +82,10 @@ fn features_and_mels_from_mp3_match_librosa() {
         let p99 = percentile(low, 0.99);
         worst_p99 = worst_p99.max(p99);
         worst_top = worst_top.max(top);
-        assert!(p99 < 0.5, "{id}: 99th percentile dB difference below 10 kHz {p99}");
+        assert!(
+            p99 < 0.5,
+            "{id}: 99th percentile dB difference below 10 kHz {p99}"
+        );
     }
     eprintln!(
         "worst: scalar features {:.4} %, mfcc {worst_mfcc:.4}, mel p99 below 10 kHz {worst_p99:.3} dB, \

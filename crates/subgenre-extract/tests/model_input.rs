@@ -21,7 +21,10 @@ fn matrix(path: std::path::PathBuf) -> Array2<f32> {
 
 fn max_abs(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn mean_abs(a: &[f32], b: &[f32]) -> f32 {
@@ -48,12 +51,17 @@ fn array_route_matches_cv2_resize() {
 }
 
 fn png_red_channel(path: &std::path::Path) -> (usize, usize, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("png")));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).expect("png"),
+    ));
     let mut reader = decoder.read_info().expect("info");
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).expect("frame");
     let channels = info.color_type.samples();
-    let px = buf[..info.buffer_size()].chunks(channels).map(|c| c[0]).collect();
+    let px = buf[..info.buffer_size()]
+        .chunks(channels)
+        .map(|c| c[0])
+        .collect();
     (info.width as usize, info.height as usize, px)
 }
 
@@ -66,7 +74,10 @@ fn study_png_is_rebuilt_pixel_for_pixel() {
         assert_eq!((w, h), (300, 300));
         let got = study_png_pixels(&s_db, MelVariant::Normal.fmax(), 300);
         let wrong = got.iter().zip(&want).filter(|(a, b)| a != b).count();
-        assert_eq!(wrong, 0, "{id}: {wrong} pixels differ from the study's figure");
+        assert_eq!(
+            wrong, 0,
+            "{id}: {wrong} pixels differ from the study's figure"
+        );
         let (_, route) = read_npy(dir.join(format!("input/{id}.png_route128.npy"))).expect("npy");
         let ours = model_input(&s_db, MelVariant::Normal, InputRoute::StudyPng, 128);
         let err = max_abs(&ours, &route);
@@ -82,15 +93,21 @@ fn end_to_end_inputs_match_the_study() {
     let mut spec = MelVariant::Normal.spectrogram().expect("mel");
     for id in ids() {
         let clip = repo_root().join(format!("data/demo/clips/{id}.mp3"));
-        let y = subgenre_audio::load(&clip, &Default::default()).expect("load").samples;
+        let y = subgenre_audio::load(&clip, &Default::default())
+            .expect("load")
+            .samples;
         let s_db = subgenre_extract::db_mel(&mut spec, &y).expect("mel");
         assert_eq!(s_db.dim(), (128, 345));
         let study = model_input(&s_db, MelVariant::Normal, InputRoute::StudyPng, 128);
-        let (_, want) = read_npy(dir.join(format!("input/{id}.e2e_png_route128.npy"))).expect("npy");
+        let (_, want) =
+            read_npy(dir.join(format!("input/{id}.e2e_png_route128.npy"))).expect("npy");
         let mad = mean_abs(&study, &want);
         // The min-max scaling makes every pixel depend on the clip's quietest cell, often in
         // the top bands at the resampler's roll-off; with soxr-like roll-off they agree.
-        assert!(mad < 0.01, "{id}: mean abs difference {mad} from the study's input");
+        assert!(
+            mad < 0.01,
+            "{id}: mean abs difference {mad} from the study's input"
+        );
         let array = model_input(&s_db, MelVariant::Normal, InputRoute::Array, 128);
         eprintln!(
             "{id}: study-png vs study input MAD {mad:.4}; array route vs png route MAD {:.4}",

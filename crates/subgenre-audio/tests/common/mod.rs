@@ -38,7 +38,8 @@ pub fn write_wav(path: &Path, sr: u32, channels: u16, float: bool, frames: &[Vec
             if float {
                 w.write_sample(s).expect("sample");
             } else {
-                w.write_sample((s * 32767.0).round() as i16).expect("sample");
+                w.write_sample((s * 32767.0).round() as i16)
+                    .expect("sample");
             }
         }
     }
@@ -53,6 +54,9 @@ pub fn sine(freq: f32, sr: u32, n: usize, amp: f32) -> Vec<f32> {
 
 /// Frequency of a clean tone from its zero-crossing rate.
 pub fn tone_freq(x: &[f32], sr: u32) -> f32 {
-    let crossings = x.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+    let crossings = x
+        .windows(2)
+        .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+        .count();
     crossings as f32 * sr as f32 / (2.0 * x.len() as f32)
 }

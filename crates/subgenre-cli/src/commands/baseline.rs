@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use subgenre_classic::{
-    parse_weights, run_baseline, BaselineConfig, FeatureTable, ModelName, Progress as Event, Protocol,
+    parse_weights, run_baseline, BaselineConfig, FeatureTable, ModelName, Progress as Event,
+    Protocol,
 };
 use subgenre_dataset::ClassSet;
 use subgenre_eval::Split;
@@ -22,12 +23,17 @@ pub fn run(args: BaselineArgs) -> Result<ExitCode> {
     config.seeds = args
         .seeds
         .split(',')
-        .map(|s| s.trim().parse::<u64>().with_context(|| format!("--seeds: `{s}` is not a number")))
+        .map(|s| {
+            s.trim()
+                .parse::<u64>()
+                .with_context(|| format!("--seeds: `{s}` is not a number"))
+        })
         .collect::<Result<_>>()?;
     config.tune = args.tune;
     config.version = subgenre_core::version_string();
     if let Some(path) = &args.split {
-        config.split = Some(Split::load(path).with_context(|| format!("reading {}", path.display()))?);
+        config.split =
+            Some(Split::load(path).with_context(|| format!("reading {}", path.display()))?);
     }
     if let Some(vote) = &args.vote {
         config.vote = parse_weights(vote).context("--vote")?;
@@ -55,11 +61,20 @@ pub fn run(args: BaselineArgs) -> Result<ExitCode> {
         _ => {}
     })?;
     progress.finish();
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     for (model, r) in &last_reports {
-        println!("\n{model} (seed {}):\n{}", config.seeds.last().copied().unwrap_or_default(), r.render(3));
+        println!(
+            "\n{model} (seed {}):\n{}",
+            config.seeds.last().copied().unwrap_or_default(),
+            r.render(3)
+        );
         let png = args.out.join(format!("confusion_{model}.png"));
-        subgenre_eval::confusion_png(&png, &r.confusion, &format!("{model}, {} protocol", args.protocol))?;
+        subgenre_eval::confusion_png(
+            &png,
+            &r.confusion,
+            &format!("{model}, {} protocol", args.protocol),
+        )?;
     }
     println!("\n{}", report.summary_table());
     let path = args.out.join("report.json");

@@ -14,12 +14,21 @@ pub fn run(cmd: CacheCommand, cache: &Cache) -> Result<ExitCode> {
                 println!("(empty)");
             }
             for u in usage {
-                println!("  {:<12} {:>6} entries {:>10}", u.kind, u.entries, human_bytes(u.bytes));
+                println!(
+                    "  {:<12} {:>6} entries {:>10}",
+                    u.kind,
+                    u.entries,
+                    human_bytes(u.bytes)
+                );
             }
         }
         CacheCommand::Clean => {
             let freed = cache.clean()?;
-            println!("removed {} ({})", cache.root().display(), human_bytes(freed));
+            println!(
+                "removed {} ({})",
+                cache.root().display(),
+                human_bytes(freed)
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

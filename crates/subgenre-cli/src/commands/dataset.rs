@@ -47,14 +47,24 @@ pub fn run(cmd: DatasetCommand, cache: &Cache) -> Result<ExitCode> {
 
 fn print_stats(name: &str, s: &DatasetStats) {
     println!("data set: {name}");
-    println!("  CSV rows            {:>6}   tracks {:>4}", s.rows, s.tracks_in_csv);
-    println!("  clips               {:>6}   tracks {:>4}", s.clips, s.tracks_with_clips);
+    println!(
+        "  CSV rows            {:>6}   tracks {:>4}",
+        s.rows, s.tracks_in_csv
+    );
+    println!(
+        "  clips               {:>6}   tracks {:>4}",
+        s.clips, s.tracks_with_clips
+    );
     println!("  rows without clip   {:>6}", s.rows_without_clip);
     println!("  clips without row   {:>6}", s.clips_without_row);
     println!();
     println!("  {:<22} {:>6}", "class", "clips");
     for (class, n) in &s.per_class {
-        let mark = if s.selected_classes.contains(class) { "*" } else { " " };
+        let mark = if s.selected_classes.contains(class) {
+            "*"
+        } else {
+            " "
+        };
         println!("{mark} {class:<22} {n:>6}");
     }
     println!();

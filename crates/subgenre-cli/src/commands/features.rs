@@ -12,7 +12,11 @@ use crate::args::FeaturesArgs;
 use crate::progress::Progress;
 
 pub fn run(args: FeaturesArgs, cache: &Cache) -> Result<ExitCode> {
-    let set = if args.rich { FeatureSet::Rich } else { FeatureSet::Study };
+    let set = if args.rich {
+        FeatureSet::Rich
+    } else {
+        FeatureSet::Study
+    };
     // Each output row: its key columns and the file to analyse.
     let (key_header, rows): (Vec<&str>, Vec<(Vec<String>, PathBuf)>) = if args.paths.is_empty() {
         let choice = DataChoice::resolve(&args.data, cache)?;
@@ -29,7 +33,10 @@ pub fn run(args: FeaturesArgs, cache: &Cache) -> Result<ExitCode> {
             .iter()
             .map(|item| {
                 let label = classes.names()[item.label].clone();
-                (vec![item.sample_id.clone(), item.spot_id.clone(), label], item.path.clone())
+                (
+                    vec![item.sample_id.clone(), item.spot_id.clone(), label],
+                    item.path.clone(),
+                )
             })
             .collect();
         (vec!["sample_id", "spot_id", "label"], rows)
@@ -84,7 +91,11 @@ pub fn run(args: FeaturesArgs, cache: &Cache) -> Result<ExitCode> {
         set.columns().len()
     );
     failures.report("files");
-    Ok(if written > 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if written > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn csv_writer<W: std::io::Write>(w: W) -> csv::Writer<W> {

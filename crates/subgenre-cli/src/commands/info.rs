@@ -27,9 +27,7 @@ struct FileError {
 
 fn inspect(path: &std::path::Path) -> Result<FileInfo, AudioError> {
     let decoded = subgenre_audio::decode(path)?;
-    let frames = decoded
-        .total_frames
-        .unwrap_or(decoded.samples.len() as u64);
+    let frames = decoded.total_frames.unwrap_or(decoded.samples.len() as u64);
     let sr = u64::from(decoded.info.sample_rate);
     Ok(FileInfo {
         path: path.display().to_string(),
@@ -45,9 +43,12 @@ fn inspect(path: &std::path::Path) -> Result<FileInfo, AudioError> {
 
 pub fn run(args: InfoArgs) -> Result<ExitCode> {
     let files = walk_audio(&args.paths);
-    anyhow::ensure!(!files.is_empty(), "no audio files found under the given paths");
-    let results: Vec<_> = thread_pool(args.jobs)?
-        .install(|| files.par_iter().map(|p| inspect(p)).collect());
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no audio files found under the given paths"
+    );
+    let results: Vec<_> =
+        thread_pool(args.jobs)?.install(|| files.par_iter().map(|p| inspect(p)).collect());
     let ok = results.iter().filter(|r| r.is_ok()).count();
     if args.json {
         for (path, r) in files.iter().zip(&results) {
@@ -80,8 +81,16 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
             }
         }
         if ok < results.len() {
-            eprintln!("{} of {} files could not be read", results.len() - ok, results.len());
+            eprintln!(
+                "{} of {} files could not be read",
+                results.len() - ok,
+                results.len()
+            );
         }
     }
-    Ok(if ok > 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

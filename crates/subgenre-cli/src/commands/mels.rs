@@ -20,13 +20,13 @@ pub fn ensure_store(
     cache: &Cache,
     jobs: Option<usize>,
 ) -> Result<(MelStore, PathBuf)> {
-    let key = selection
-        .items
-        .iter()
-        .fold(
-            CacheKey::new().str("mels").str(variant.name()).str(subgenre_core::VERSION),
-            |k, item| k.str(&item.sample_id).file(&item.path),
-        );
+    let key = selection.items.iter().fold(
+        CacheKey::new()
+            .str("mels")
+            .str(variant.name())
+            .str(subgenre_core::VERSION),
+        |k, item| k.str(&item.sample_id).file(&item.path),
+    );
     let path = cache.entry("mels", &key, &format!("{}.melstore", variant.name()))?;
     if path.is_file() {
         if let Ok(store) = MelStore::load(&path) {
@@ -80,7 +80,10 @@ pub fn run_melgrams(args: MelgramsArgs, cache: &Cache) -> Result<ExitCode> {
         "array" => InputRoute::Array,
         other => anyhow::bail!("--route must be study-png or array, not `{other}`"),
     };
-    anyhow::ensure!((8..=4096).contains(&args.size), "--size must be 8..4096 pixels");
+    anyhow::ensure!(
+        (8..=4096).contains(&args.size),
+        "--size must be 8..4096 pixels"
+    );
     let choice = DataChoice::resolve(&args.data, cache)?;
     let selection = choice.open()?.select(&parse_classes(&args.data)?);
     let (store, _) = ensure_store(&selection, variant, cache, args.jobs)?;
@@ -95,7 +98,9 @@ pub fn run_melgrams(args: MelgramsArgs, cache: &Cache) -> Result<ExitCode> {
                 let s_db = store.get(i);
                 let pixels: Vec<u8> = match (route, args.size) {
                     // The study's own figure size: its pixels exactly.
-                    (InputRoute::StudyPng, size) if size == subgenre_extract::mel::STUDY_PNG_SIZE => {
+                    (InputRoute::StudyPng, size)
+                        if size == subgenre_extract::mel::STUDY_PNG_SIZE =>
+                    {
                         subgenre_extract::study_png_pixels(&s_db, variant.fmax(), size)
                     }
                     (route, size) => model_input(&s_db, variant, route, size)

@@ -80,9 +80,9 @@ pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
 /// Audio files under `paths` (files as given, folders walked recursively, sorted).
 pub fn walk_audio(paths: &[PathBuf]) -> Vec<PathBuf> {
     fn is_audio(p: &Path) -> bool {
-        p.extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| subgenre_audio::AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            subgenre_audio::AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+        })
     }
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
