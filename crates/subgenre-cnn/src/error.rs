@@ -1,0 +1,82 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong building, training, saving or loading a network.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CnnError {
+    /// An architecture name that is none of [`crate::Arch::ALL`].
+    #[error("unknown architecture `{0}` (expected one of: {names})", names = crate::Arch::names().join(", "))]
+    UnknownArch(String),
+
+    /// A configuration value that cannot work (size too small for the network, no classes, ...).
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+
+    /// A sample that does not fit the configuration (wrong pixel count, label out of range, ...).
+    #[error("invalid sample {index} in the {part} data: {reason}")]
+    InvalidSample {
+        /// `train`, `validation` or `input`.
+        part: &'static str,
+        /// Position of the sample in the list it came in.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The artifact folder holds a run with another configuration or other data.
+    #[error(
+        "{path} holds checkpoints of a different run ({reason}); use another folder or delete it"
+    )]
+    ArtifactMismatch {
+        /// The artifact folder.
+        path: PathBuf,
+        /// Which part differs.
+        reason: String,
+    },
+
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A saved model or checkpoint that cannot be parsed or does not match its network.
+    #[error("{path}: {reason}")]
+    BadModelFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// JSON (de)serialisation failed.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+
+    /// Training stopped with an error inside burn-train (a panic in the learner, a failed
+    /// checkpoint write, a metric failure, ...).
+    #[error("training failed: {0}")]
+    Training(String),
+
+    /// A tensor operation failed (backend error, numeric read-back).
+    #[error("tensor operation failed: {0}")]
+    Tensor(String),
+}
+
+impl CnnError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        CnnError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = CnnError> = std::result::Result<T, E>;

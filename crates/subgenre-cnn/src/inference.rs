@@ -1,0 +1,275 @@
+//! Saved models and prediction.
+//!
+//! A saved model is one file that describes itself: a short header, a JSON [`ModelSpec`]
+//! (architecture, classes, input description, network configuration, training notes) and the
+//! weights as a burnpack record. It is written atomically and loads without knowing its
+//! configuration in advance:
+//!
+//! ```text
+//! "SUBGENRE-CNN\n"  (13 bytes)
+//! spec length       (u64, little endian)
+//! spec              (UTF-8 JSON)
+//! weights           (burnpack, the rest of the file)
+//! ```
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use burn::{prelude::*, store::ModuleRecord, tensor::activation::softmax, tensor::Bytes};
+use serde::{Deserialize, Serialize};
+
+use crate::backend::default_device;
+use crate::data::{images_tensor, Sample};
+use crate::error::{CnnError, Result};
+use crate::model::{Arch, Cnn, ModelConfig};
+
+const MAGIC: &[u8; 13] = b"SUBGENRE-CNN\n";
+/// The saved-model format version this crate writes (and the newest it reads).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What the network expects as input: which mel variant and size (plus whatever the caller
+/// records about how the input was made: sample rate, hop, image resizing, ...).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputSpec {
+    /// `normal`, `low`, `image`, ...
+    pub variant: String,
+    /// Side of the square input (128 or 256).
+    pub size: usize,
+    /// Further fields, kept as given.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl InputSpec {
+    /// An input spec without extra fields.
+    pub fn new(variant: impl Into<String>, size: usize) -> Self {
+        Self {
+            variant: variant.into(),
+            size,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+/// The JSON half of a saved model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// The architecture (also inside `network`; here for readers of the JSON).
+    pub arch: Arch,
+    /// Class names, in output order.
+    pub classes: Vec<String>,
+    /// What the model takes.
+    pub input: InputSpec,
+    /// Format version ([`FORMAT_VERSION`]).
+    pub version: u32,
+    /// Everything needed to rebuild the network.
+    pub network: ModelConfig,
+    /// Free-form training notes (seed, epochs, best epoch, split, scores, ...).
+    #[serde(default)]
+    pub trained: serde_json::Value,
+    /// The software that wrote the file.
+    #[serde(default)]
+    pub software: String,
+}
+
+impl ModelSpec {
+    /// A spec for `model` with these class names and input.
+    pub fn new(model: &Cnn, classes: Vec<String>, input: InputSpec) -> Self {
+        Self {
+            arch: model.config().arch,
+            classes,
+            input,
+            version: FORMAT_VERSION,
+            network: model.config().clone(),
+            trained: serde_json::Value::Null,
+            software: format!("subgenre-cnn {}", subgenre_core::version_string()),
+        }
+    }
+
+    /// Attach training notes.
+    pub fn with_trained(mut self, trained: serde_json::Value) -> Self {
+        self.trained = trained;
+        self
+    }
+
+    fn check(&self, path: &Path) -> Result<()> {
+        let bad = |reason: String| CnnError::BadModelFile {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if self.version > FORMAT_VERSION {
+            return Err(bad(format!(
+                "format version {} is newer than this program's {FORMAT_VERSION}",
+                self.version
+            )));
+        }
+        if self.arch != self.network.arch {
+            return Err(bad(format!(
+                "arch {} but network {}",
+                self.arch, self.network.arch
+            )));
+        }
+        if self.classes.len() != self.network.num_classes {
+            return Err(bad(format!(
+                "{} class names for {} outputs",
+                self.classes.len(),
+                self.network.num_classes
+            )));
+        }
+        self.network.validate().map_err(|e| bad(e.to_string()))
+    }
+}
+
+/// A loaded model: its description and the network.
+#[derive(Debug)]
+pub struct SavedModel {
+    /// The description.
+    pub spec: ModelSpec,
+    /// The network, on [`default_device`], ready for inference.
+    pub model: Cnn,
+}
+
+/// Write `model` and `spec` to `path` atomically (temporary file beside it, then rename).
+pub fn save_model(path: &Path, model: &Cnn, spec: &ModelSpec) -> Result<()> {
+    if spec.network != *model.config() {
+        return Err(CnnError::InvalidConfig(
+            "the spec's network configuration is not the model's".into(),
+        ));
+    }
+    spec.check(path)?;
+    let json = serde_json::to_vec_pretty(spec)?;
+    let weights = model
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| CnnError::Tensor(e.to_string()))?;
+    subgenre_core::write_atomic_with(path, |w| {
+        w.write_all(MAGIC)?;
+        w.write_all(&(json.len() as u64).to_le_bytes())?;
+        w.write_all(&json)?;
+        w.write_all(&weights)
+    })
+    .map_err(|e| CnnError::io(path, e))
+}
+
+/// Read only the spec of a saved model (cheap: no weights are parsed).
+pub fn read_spec(path: &Path) -> Result<ModelSpec> {
+    let bytes = std::fs::read(path).map_err(|e| CnnError::io(path, e))?;
+    split_file(path, &bytes).map(|(spec, _)| spec)
+}
+
+fn split_file<'a>(path: &Path, bytes: &'a [u8]) -> Result<(ModelSpec, &'a [u8])> {
+    let bad = |reason: &str| CnnError::BadModelFile {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    let rest = bytes
+        .strip_prefix(MAGIC.as_slice())
+        .ok_or_else(|| bad("not a subgenre CNN model (bad header)"))?;
+    let (len, rest) = rest
+        .split_first_chunk::<8>()
+        .ok_or_else(|| bad("truncated header"))?;
+    let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| bad("bad spec length"))?;
+    if len > rest.len() {
+        return Err(bad("truncated spec"));
+    }
+    let (json, weights) = rest.split_at(len);
+    let spec: ModelSpec = serde_json::from_slice(json).map_err(|e| CnnError::BadModelFile {
+        path: path.to_path_buf(),
+        reason: format!("spec: {e}"),
+    })?;
+    spec.check(path)?;
+    Ok((spec, weights))
+}
+
+/// Load a saved model onto [`default_device`].
+pub fn load_model(path: &Path) -> Result<SavedModel> {
+    load_model_on(path, &default_device())
+}
+
+/// Load a saved model onto `device`.
+pub fn load_model_on(path: &Path, device: &Device) -> Result<SavedModel> {
+    let bytes = std::fs::read(path).map_err(|e| CnnError::io(path, e))?;
+    let (spec, weights) = split_file(path, &bytes)?;
+    let bad = |reason: String| CnnError::BadModelFile {
+        path: PathBuf::from(path),
+        reason,
+    };
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights.to_vec()))
+        .map_err(|e| bad(format!("weights: {e}")))?;
+    let model = spec
+        .network
+        .init(device)?
+        .try_load_record(record)
+        .map_err(|e| bad(format!("weights: {e}")))?;
+    Ok(SavedModel { spec, model })
+}
+
+impl AsRef<[f32]> for Sample {
+    fn as_ref(&self) -> &[f32] {
+        &self.pixels
+    }
+}
+
+/// Class probabilities (softmax of the logits) for each input, computed `batch_size` inputs at
+/// a time (0: 64). Each input holds `height * width` values, row-major (see [`Sample`]).
+pub fn predict_proba<P: AsRef<[f32]>>(
+    model: &Cnn,
+    inputs: &[P],
+    batch_size: usize,
+) -> Result<Vec<Vec<f32>>> {
+    let config = model.config();
+    let (h, w, k) = (config.height, config.width, config.num_classes);
+    for (index, p) in inputs.iter().enumerate() {
+        let p = p.as_ref();
+        if p.len() != h * w {
+            return Err(CnnError::InvalidSample {
+                part: "input",
+                index,
+                reason: format!("{} values, expected {h}x{w} = {}", p.len(), h * w),
+            });
+        }
+    }
+    // Inference mode: dropout off, batch norm on its running statistics, no autodiff graph.
+    let model = model.valid();
+    let device = model
+        .devices()
+        .first()
+        .cloned()
+        .unwrap_or_else(default_device);
+    let mut out = Vec::with_capacity(inputs.len());
+    for chunk in inputs.chunks(if batch_size == 0 { 64 } else { batch_size }) {
+        let slices: Vec<&[f32]> = chunk.iter().map(|p| p.as_ref()).collect();
+        let images = images_tensor(&slices, h, w, &device);
+        let probs = softmax(model.forward(images), 1);
+        let values: Vec<f32> = probs
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| CnnError::Tensor(format!("{e:?}")))?;
+        out.extend(values.chunks(k).map(<[f32]>::to_vec));
+    }
+    Ok(out)
+}
+
+/// The most probable class of each input (see [`predict_proba`]).
+pub fn predict<P: AsRef<[f32]>>(
+    model: &Cnn,
+    inputs: &[P],
+    batch_size: usize,
+) -> Result<Vec<usize>> {
+    Ok(predict_proba(model, inputs, batch_size)?
+        .iter()
+        .map(|p| {
+            p.iter()
+                .enumerate()
+                .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
+                    if v > best.1 {
+                        (i, v)
+                    } else {
+                        best
+                    }
+                })
+                .0
+        })
+        .collect())
+}

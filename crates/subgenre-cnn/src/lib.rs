@@ -1,0 +1,43 @@
+//! # subgenre-cnn
+//!
+//! The study's CNNs on mel-spectrograms, and a compact one of this project's own, in
+//! [burn](https://burn.dev) 0.22: the networks ([`model`]), samples and batches ([`data`]),
+//! training with burn-train's learner ([`training`]), saved models and prediction
+//! ([`inference`]), and the backend choice ([`backend`]: Flex on the CPU by default, CUDA with
+//! the `cuda` feature).
+//!
+//! ```no_run
+//! use subgenre_cnn::{Arch, Sample, TrainConfig, train, save_model, ModelSpec, InputSpec};
+//! # fn main() -> Result<(), subgenre_cnn::CnnError> {
+//! # let (train_set, val_set): (Vec<Sample>, Vec<Sample>) = (vec![], vec![]);
+//! let classes = vec!["hardgroove".to_string(), "industrial".to_string()];
+//! let config = TrainConfig::new(Arch::CnnDropFirst, 128, 128, classes.clone()).with_patience(10);
+//! let outcome = train(&config, train_set, val_set, "runs/seed42".as_ref(), |e| {
+//!     println!("epoch {:2}: loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} ({:.1}s)",
+//!         e.epoch, e.train_loss, e.train_acc, e.val_loss, e.val_acc, e.seconds);
+//! })?;
+//! let spec = ModelSpec::new(&outcome.model, classes, InputSpec::new("normal", 128));
+//! save_model("model.sgcnn".as_ref(), &outcome.model, &spec)?;
+//! # Ok(()) }
+//! ```
+
+pub mod backend;
+pub mod data;
+pub mod error;
+pub mod inference;
+pub mod model;
+pub mod training;
+
+pub use backend::{backend_name, default_device, keep_freed_memory, with_threads};
+pub use data::{balanced_class_weights, AugmentConfig, Sample};
+pub use error::{CnnError, Result};
+pub use inference::{
+    load_model, predict, predict_proba, read_spec, save_model, InputSpec, ModelSpec, SavedModel,
+};
+pub use model::{freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
+pub use training::{
+    remove_checkpoints, train, train_from, EpochLog, TrainConfig, TrainOutcome,
+};
+
+/// burn's `Config` trait, for `TrainConfig::save`/`load` and the `with_*` builders.
+pub use burn::config::Config;
