@@ -37,6 +37,8 @@ pub enum DatasetError {
     },
     #[error("unknown class `{name}` (known: {known})")]
     UnknownClass { name: String, known: String },
+    #[error("class set `{spec}` has fewer than two classes")]
+    TooFewClasses { spec: String },
     #[error("{}: not a data folder: {reason}", path.display())]
     NotADataFolder { path: PathBuf, reason: String },
 }

@@ -61,9 +61,8 @@ impl ClassSet {
             }
         }
         if names.len() < 2 {
-            return Err(DatasetError::UnknownClass {
-                name: spec.to_string(),
-                known: "at least two classes are needed".into(),
+            return Err(DatasetError::TooFewClasses {
+                spec: spec.to_string(),
             });
         }
         Ok(Self(names))
