@@ -6,10 +6,17 @@
 //! ([`inference`]), and the backend choice ([`backend`]: Flex on the CPU by default, CUDA with
 //! the `cuda` feature).
 //!
+//! Performance on the CPU (cnn_drop_first, 128x128, batch 64, 900 training + 200 validation
+//! clips, one thread of a 2-core VM): ~49 s of CPU per epoch with [`keep_freed_memory`] called
+//! first, ~67 s without it (a third of that in page faults from glibc unmapping every large
+//! tensor); peak RSS ~0.93 GB. `examples/bench_epoch.rs` measures it, `examples/op_bench.rs`
+//! times each layer.
+//!
 //! ```no_run
 //! use subgenre_cnn::{Arch, Sample, TrainConfig, train, save_model, ModelSpec, InputSpec};
 //! # fn main() -> Result<(), subgenre_cnn::CnnError> {
 //! # let (train_set, val_set): (Vec<Sample>, Vec<Sample>) = (vec![], vec![]);
+//! subgenre_cnn::keep_freed_memory(); // once, at the start of main
 //! let classes = vec!["hardgroove".to_string(), "industrial".to_string()];
 //! let config = TrainConfig::new(Arch::CnnDropFirst, 128, 128, classes.clone()).with_patience(10);
 //! let outcome = train(&config, train_set, val_set, "runs/seed42".as_ref(), |e| {
