@@ -99,15 +99,19 @@ fn run(b: usize) {
             pool_b(y.clone()).into_data(),
             pool.forward(y.clone()).into_data()
         );
-        time(&format!("pool(reshape+max_dim) @{size} fwd (plain)"), 3, || {
-            pool_a(y.clone()).into_data()
-        });
+        time(
+            &format!("pool(reshape+max_dim) @{size} fwd (plain)"),
+            3,
+            || pool_a(y.clone()).into_data(),
+        );
         time(&format!("pool(reshape+max_dim) @{size} fwd+bwd"), 3, || {
             pool_a(ya.clone()).sum().backward()
         });
-        time(&format!("pool(slices+max_pair) @{size} fwd (plain)"), 3, || {
-            pool_b(y.clone()).into_data()
-        });
+        time(
+            &format!("pool(slices+max_pair) @{size} fwd (plain)"),
+            3,
+            || pool_b(y.clone()).into_data(),
+        );
         time(&format!("pool(slices+max_pair) @{size} fwd+bwd"), 3, || {
             pool_b(ya.clone()).sum().backward()
         });

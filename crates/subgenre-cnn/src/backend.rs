@@ -50,10 +50,10 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T 
 /// Why: every layer of a CNN allocates tensors of tens to hundreds of MB (at 128x128, batch
 /// 64, the first block's activations are 134 MB). glibc serves blocks that large with fresh
 /// `mmap`s and unmaps them on free, so each one is paid for again in page faults (the kernel
-/// zeroing 4 KB pages one at a time); on the 2-core VMs of this project that was ~30 % of a
-/// training epoch's CPU time, mostly system time. With this call, large blocks come from the
-/// heap and stay mapped: measured on cnn_drop_first at 128x128, batch 64, one thread, CPU
-/// time per epoch fell by about a third, peak memory rose by ~5 %. It is the same as starting
+/// zeroing 4 KB pages one at a time); on the 2-core VMs of this project that was 19 of a
+/// training epoch's 66 seconds, nearly all of it system time. With this call, large blocks
+/// come from the heap and stay mapped: measured on cnn_drop_first at 128x128, batch 64, one
+/// thread, an epoch took 54 s instead of 66 s, and peak memory rose by ~3 %. It is the same as starting
 /// the process with `MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647
 /// MALLOC_TOP_PAD_=268435456`. Returns whether the settings were applied (glibc on Linux
 /// only; a no-op elsewhere, or when a different global allocator is in use).

@@ -239,7 +239,10 @@ impl Batcher<Sample, CnnBatch> for CnnBatcher {
                     {
                         *x = lam * *x + (1.0 - lam) * y;
                     }
-                    let (own, other) = (&soft_orig[i * k..(i + 1) * k], &soft_orig[j * k..(j + 1) * k]);
+                    let (own, other) = (
+                        &soft_orig[i * k..(i + 1) * k],
+                        &soft_orig[j * k..(j + 1) * k],
+                    );
                     for ((t, a), b) in soft[i * k..(i + 1) * k].iter_mut().zip(own).zip(other) {
                         *t = lam * a + (1.0 - lam) * b;
                     }

@@ -7,9 +7,9 @@
 //! the `cuda` feature).
 //!
 //! Performance on the CPU (cnn_drop_first, 128x128, batch 64, 900 training + 200 validation
-//! clips, one thread of a 2-core VM): ~49 s of CPU per epoch with [`keep_freed_memory`] called
-//! first, ~67 s without it (a third of that in page faults from glibc unmapping every large
-//! tensor); peak RSS ~0.93 GB. `examples/bench_epoch.rs` measures it, `examples/op_bench.rs`
+//! clips, release build, idle 2-core VM): 54 s per epoch on one thread with
+//! [`keep_freed_memory`] called first, 66 s without it (19 s of that in page faults from glibc
+//! unmapping every large tensor), 29 s on two threads; peak RSS ~0.95 GB. `examples/bench_epoch.rs` measures it, `examples/op_bench.rs`
 //! times each layer.
 //!
 //! ```no_run
@@ -42,9 +42,7 @@ pub use inference::{
     load_model, predict, predict_proba, read_spec, save_model, InputSpec, ModelSpec, SavedModel,
 };
 pub use model::{freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
-pub use training::{
-    remove_checkpoints, train, train_from, EpochLog, TrainConfig, TrainOutcome,
-};
+pub use training::{remove_checkpoints, train, train_from, EpochLog, TrainConfig, TrainOutcome};
 
 /// burn's `Config` trait, for `TrainConfig::save`/`load` and the `with_*` builders.
 pub use burn::config::Config;

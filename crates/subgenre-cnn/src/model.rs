@@ -219,10 +219,19 @@ fn pooled(size: usize, kernel: usize, stride: usize) -> Option<usize> {
     (size >= kernel && stride > 0).then(|| (size - kernel) / stride + 1)
 }
 
+/// One conv block of a plan.
+#[derive(Clone, Copy)]
+struct BlockPlan {
+    cin: usize,
+    cout: usize,
+    pool_kernel: [usize; 2],
+    pool_stride: [usize; 2],
+    batch_norm: bool,
+}
+
 /// The layer plan of a configuration, checked before anything is allocated.
 struct Plan {
-    /// (in channels, out channels, pool kernel, pool stride, batch norm)
-    blocks: Vec<(usize, usize, [usize; 2], [usize; 2], bool)>,
+    blocks: Vec<BlockPlan>,
     features: Features,
     feature_len: usize,
     hidden: usize,
@@ -268,7 +277,13 @@ impl ModelConfig {
                 };
                 h = pooled(h, k[0], s[0]).ok_or_else(too_small)?;
                 w = pooled(w, k[1], s[1]).ok_or_else(too_small)?;
-                blocks.push((cin, cout, k, s, false));
+                blocks.push(BlockPlan {
+                    cin,
+                    cout,
+                    pool_kernel: k,
+                    pool_stride: s,
+                    batch_norm: false,
+                });
             }
             features = Features::Flatten;
             hidden = 256;
@@ -285,7 +300,13 @@ impl ModelConfig {
             for cout in [c, 2 * c, 4 * c, 8 * c] {
                 h = pooled(h, 2, 2).ok_or_else(too_small)?;
                 w = pooled(w, 2, 2).ok_or_else(too_small)?;
-                blocks.push((cin, cout, [2, 2], [2, 2], true));
+                blocks.push(BlockPlan {
+                    cin,
+                    cout,
+                    pool_kernel: [2, 2],
+                    pool_stride: [2, 2],
+                    batch_norm: true,
+                });
                 cin = cout;
             }
             features = match self.compact_pool {
@@ -299,7 +320,7 @@ impl ModelConfig {
         if h == 0 || w == 0 {
             return Err(too_small());
         }
-        let channels = blocks.last().map(|b| b.1).unwrap_or(1);
+        let channels = blocks.last().map(|b| b.cout).unwrap_or(1);
         let feature_len = match features {
             Features::Flatten => channels * h * w,
             Features::MeanTime => channels * h,
@@ -331,10 +352,10 @@ impl ModelConfig {
     pub fn param_count(&self) -> Result<usize> {
         let plan = self.plan()?;
         let mut n = 0;
-        for &(cin, cout, _, _, norm) in &plan.blocks {
-            n += cin * cout * 9 + cout;
-            if norm {
-                n += 4 * cout;
+        for b in &plan.blocks {
+            n += b.cin * b.cout * 9 + b.cout;
+            if b.batch_norm {
+                n += 4 * b.cout;
             }
         }
         n += plan.feature_len * plan.hidden + plan.hidden;
@@ -350,10 +371,14 @@ impl ModelConfig {
         let blocks = plan
             .blocks
             .iter()
-            .map(|&(cin, cout, kernel, stride, norm)| ConvBlock {
-                conv: conv3x3(cin, cout, keras, device),
-                norm: norm.then(|| BatchNormConfig::new(cout).init(device)),
-                pool: MaxPool2dConfig::new(kernel).with_strides(stride).init(),
+            .map(|b| ConvBlock {
+                conv: conv3x3(b.cin, b.cout, keras, device),
+                norm: b
+                    .batch_norm
+                    .then(|| BatchNormConfig::new(b.cout).init(device)),
+                pool: MaxPool2dConfig::new(b.pool_kernel)
+                    .with_strides(b.pool_stride)
+                    .init(),
             })
             .collect();
         let dropout = || DropoutConfig::new(self.dropout).init();
