@@ -53,6 +53,20 @@ pub enum Command {
     Mels(MelsArgs),
     /// Write every clip's mel-spectrogram as an 8-bit grey PNG (the study's CNN images).
     Melgrams(MelgramsArgs),
+    /// Train a CNN on mel-spectrograms, one run per seed (model, report, learning curves).
+    Train(TrainArgs),
+    /// The study's CNN grid: networks x variants x sizes x seeds, resumable, with summaries.
+    Experiment(TrainArgs),
+    /// Score a saved CNN on a data set's test part (or all of it) or on a folder of images.
+    Evaluate(EvaluateArgs),
+    /// Fine-tune a trained CNN on class folders of images or audio (transfer learning), or
+    /// train its network from scratch on the same split for comparison.
+    Transfer(crate::commands::transfer::TransferArgs),
+    /// Classify tracks of any length: 8 s windows, a timeline per track and a track label.
+    Predict(PredictArgs),
+    /// About the shipped model (or a saved one): what it is and how it was trained.
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Show or empty the cache folder.
     #[command(subcommand)]
     Cache(CacheCommand),
@@ -165,6 +179,16 @@ pub struct FeaturesArgs {
     /// contrast, onset strength and tempo (BPM).
     #[arg(long)]
     pub rich: bool,
+    /// `librosa` (the study's features, librosa 0.11-compatible) or `pyaudioanalysis` (the
+    /// study's alternative: pyAudioAnalysis 0.3 short-term features at the file's own rate,
+    /// 50 ms windows, 25 ms steps, mapped into the same 13 columns).
+    #[arg(long, default_value = "librosa", value_name = "NAME")]
+    pub extractor: String,
+    /// pyaudioanalysis only: `study` fills the columns as the study's notebook did (chroma_stft
+    /// is really MFCC 6-13 and chroma 1-4, rmse is energy, mfcc6 = mfcc7 = mean of MFCC 1-5);
+    /// `corrected` fills them with what their names promise.
+    #[arg(long, default_value = "study", value_name = "MAPPING")]
+    pub mapping: String,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -237,4 +261,134 @@ pub struct BaselineArgs {
     /// Output folder: report.json and one confusion-matrix PNG per model (last seed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// Options shared by `train` and `experiment` (lists are grids for `experiment`).
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Networks: cnn_main, cnn_drop_first, cnn_1_2, cnn_2_1 (the study's), cnn_pool_1x2,
+    /// cnn_pool_2x1 (the pools the study meant), compact (this project's, < 5 MB).
+    #[arg(long, default_value = "compact", value_name = "LIST")]
+    pub arch: String,
+    /// Mel variants: normal (fmax 11 kHz) and/or low (fmax 2 kHz).
+    #[arg(long, default_value = "normal", value_name = "LIST")]
+    pub variant: String,
+    /// Input sizes in pixels (square): 128 and/or 256.
+    #[arg(long, default_value = "128", value_name = "LIST")]
+    pub size: String,
+    /// `array`: the min-max scaled dB matrix, area-resized (canonical); `study-png`: the
+    /// study's specshow figure rebuilt exactly, then resized as its code did.
+    #[arg(long, default_value = "array", value_name = "ROUTE")]
+    pub route: String,
+    /// Read the inputs from a folder of <sample_id>.png images (as `subgenre melgrams` or the
+    /// study wrote them) instead of the audio; grayscale, bilinear resize as the study.
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// One run per seed, each with its own stratified split grouped by track.
+    #[arg(long, default_value = "42,43,44,45,46", value_name = "LIST")]
+    pub seeds: String,
+    /// A fixed split file (from `subgenre dataset split --json`) for every seed.
+    #[arg(long, value_name = "FILE")]
+    pub split: Option<PathBuf>,
+    /// Stop after this many epochs without a lower validation loss (default: 10 for `train`,
+    /// 5 for `experiment`, as the study).
+    #[arg(long, value_name = "N")]
+    pub patience: Option<usize>,
+    /// The most epochs per run.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub epochs: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 1e-3, value_name = "LR")]
+    pub lr: f64,
+    /// Clips per batch.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub batch_size: usize,
+    /// Training augmentation: none, spec (SpecAugment-style time and frequency masks),
+    /// mixup, or spec+mixup. Default: spec for compact, none for the study's networks.
+    #[arg(long, value_name = "WHICH")]
+    pub augment: Option<String>,
+    /// compact only: channels of the first block (then x2, x4, x8).
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub channels: usize,
+    /// Worker threads for training (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output folder: report.json, and per run a folder with the model, its run.json,
+    /// learning curves and confusion matrix. Rerun on the same folder to resume.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A saved model (model.sgcnn from `train`).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Score the test part of this seed's grouped split (the default: the split the model's
+    /// own training used, when it says; else every clip of the data set).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Score every clip of the data set (no split).
+    #[arg(long, conflicts_with_all = ["seed", "split"])]
+    pub all: bool,
+    /// Score the test part of this split file.
+    #[arg(long, value_name = "FILE", conflicts_with = "seed")]
+    pub split: Option<PathBuf>,
+    /// A folder of class folders of images (PNG/JPEG) to score instead of a data set.
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// Where to write report.json and the confusion matrix PNG (optional).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// Audio files or folders (walked recursively): MP3, WAV, FLAC, OGG, AAC/M4A.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// A model saved by `subgenre train` (default: the shipped hard-techno model).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Seconds between the starts of the 8 s windows.
+    #[arg(long, default_value_t = 4.0, value_name = "SECONDS")]
+    pub hop: f64,
+    /// Label a track `uncertain` when its mean probability is below P (0..1).
+    #[arg(long, value_name = "P")]
+    pub min_confidence: Option<f32>,
+    /// Write one row per window (path, start_s, end_s, one column per class) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Write JSON for tools to FILE (`-`: to standard output instead of the table).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Draw class probabilities over time: a PNG for one track, else a folder of PNGs.
+    #[arg(long, value_name = "PATH")]
+    pub timeline: Option<PathBuf>,
+    /// Skip the tempo estimate.
+    #[arg(long)]
+    pub no_tempo: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// What the model is: network, classes, input, size, and its training record.
+    Info {
+        /// A saved model (default: the shipped one).
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Print the model's whole description as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

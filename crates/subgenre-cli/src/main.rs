@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before any allocation of note: large tensors stay mapped instead of page-faulting anew.
+    subgenre_cnn::keep_freed_memory();
     let cli = args::Cli::parse();
     init_logging(cli.verbose);
     match commands::run(cli) {

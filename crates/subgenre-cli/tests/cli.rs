@@ -296,3 +296,106 @@ fn split_json_keeps_tracks_apart() {
         assert!(!test.iter().any(|b| track(a) == track(b)), "{a}");
     }
 }
+
+#[test]
+fn train_resume_and_evaluate_on_the_demo() {
+    let cache = tempfile::tempdir().expect("tmp");
+    let out = tempfile::tempdir().expect("tmp");
+    let out_dir = out.path().join("run");
+    let out_s = out_dir.to_str().expect("utf-8 path");
+    let train = [
+        "train",
+        "--arch",
+        "compact",
+        "--size",
+        "64",
+        "--seeds",
+        "42",
+        "--epochs",
+        "3",
+        "--channels",
+        "4",
+        "--jobs",
+        "1",
+        "--out",
+        out_s,
+    ];
+    let o = subgenre(&train, cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("epoch  3/3"), "per-epoch lines: {text}");
+    assert!(text.contains("=== SUMMARY [normal | 64x64] ==="), "{text}");
+    let run_dir = out_dir.join("runs/compact_normal64_seed42");
+    for file in ["model.sgcnn", "result.json", "curves.png", "confusion.png"] {
+        assert!(run_dir.join(file).is_file(), "{file} missing");
+    }
+    // Checkpoints are gone once the model is saved.
+    assert!(!run_dir.join("training/checkpoint").exists());
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("report.json")).expect("report"),
+    )
+    .expect("json");
+    let run = &report["runs"][0];
+    assert_eq!(run["model"], "compact");
+    assert_eq!(run["variant"], "normal");
+    assert_eq!(run["size"], 64);
+    assert_eq!(run["epochs_run"], 3);
+    assert_eq!(run["history"].as_array().map(Vec::len), Some(3));
+    let best = run["best_epoch"].as_u64().expect("best epoch");
+    assert!((1..=3).contains(&best));
+    let f1 = run["weighted_f1"].as_f64().expect("f1");
+    assert!((0.0..=1.0).contains(&f1));
+    assert_eq!(report["summary"][0]["size"], 64);
+
+    // A rerun skips the finished run and reports the same score.
+    let o = subgenre(&train, cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("finished earlier"), "{}", stdout(&o));
+    // Other settings on the same folder are refused, not mixed in.
+    let mut other = train.to_vec();
+    other.extend(["--lr", "0.01"]);
+    let o = subgenre(&other, cache.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("other settings"), "{}", stderr(&o));
+
+    // evaluate scores the same test part the run was scored on.
+    let model = run_dir.join("model.sgcnn");
+    let o = subgenre(
+        &[
+            "evaluate",
+            "--model",
+            model.to_str().expect("utf-8"),
+            "--jobs",
+            "1",
+        ],
+        cache.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("the test part"), "{text}");
+    assert!(
+        text.contains(&format!("{f1:.4}")),
+        "same weighted F1 {f1:.4}: {text}"
+    );
+}
+
+#[test]
+fn train_rejects_bad_options_clearly() {
+    let cache = tempfile::tempdir().expect("tmp");
+    let out = tempfile::tempdir().expect("tmp");
+    let out_s = out.path().to_str().expect("utf-8");
+    for (args, needle) in [
+        (vec!["train", "--arch", "resnet", "--out", out_s], "resnet"),
+        (vec!["train", "--variant", "high", "--out", out_s], "high"),
+        (vec!["train", "--size", "4", "--out", out_s], "--size"),
+        (vec!["train", "--augment", "flip", "--out", out_s], "flip"),
+        (
+            vec!["train", "--arch", "compact,cnn_main", "--out", out_s],
+            "experiment",
+        ),
+    ] {
+        let o = subgenre(&args, cache.path());
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+}

@@ -190,7 +190,14 @@ pub fn load_model(path: &Path) -> Result<SavedModel> {
 /// Load a saved model onto `device`.
 pub fn load_model_on(path: &Path, device: &Device) -> Result<SavedModel> {
     let bytes = std::fs::read(path).map_err(|e| CnnError::io(path, e))?;
-    let (spec, weights) = split_file(path, &bytes)?;
+    load_model_bytes(&bytes, path, device)
+}
+
+/// Load a model from the bytes of a saved model file (e.g. one embedded in a binary);
+/// `name` is what errors call it.
+pub fn load_model_bytes(bytes: &[u8], name: &Path, device: &Device) -> Result<SavedModel> {
+    let path = name;
+    let (spec, weights) = split_file(path, bytes)?;
     let bad = |reason: String| CnnError::BadModelFile {
         path: PathBuf::from(path),
         reason,

@@ -33,6 +33,7 @@ mod error;
 pub mod features;
 pub mod mel;
 pub mod mfcc;
+pub mod pyaa;
 pub mod rhythm;
 pub mod spectral;
 pub mod stft;

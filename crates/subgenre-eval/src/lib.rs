@@ -23,7 +23,7 @@ pub use metrics::{
     accuracy, balanced_class_weights, mean, std_population, ClassMetrics, ClassificationReport,
     ConfusionMatrix,
 };
-pub use plot::confusion_png;
+pub use plot::{confusion_png, learning_curves_png, line_charts_png, Panel, Series};
 pub use report::{EpochStats, PerClass, Report, Run, SummaryRow};
 pub use rng::SplitMix64;
 pub use split::{

@@ -177,6 +177,216 @@ pub fn confusion_png(path: &Path, cm: &ConfusionMatrix, title: &str) -> Result<(
     Ok(())
 }
 
+/// One line of a line chart: its name (for the legend) and its points.
+pub struct Series<'a> {
+    /// Legend entry.
+    pub name: &'a str,
+    /// `(x, y)` points, in x order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Distinct line colours (matplotlib's "tab10").
+const TAB10: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// A panel of a line chart: title, axis names, y range (`None`: fitted to the data), lines,
+/// and an optional vertical marker (e.g. the best epoch) with its label.
+pub struct Panel<'a> {
+    /// Panel title.
+    pub title: &'a str,
+    /// x axis name.
+    pub x_label: &'a str,
+    /// y axis name.
+    pub y_label: &'a str,
+    /// Fixed y range, or fitted to the data.
+    pub y_range: Option<(f64, f64)>,
+    /// The lines.
+    pub series: Vec<Series<'a>>,
+    /// A dashed vertical line at this x, with a legend label.
+    pub marker: Option<(f64, &'a str)>,
+}
+
+/// Draws `panels` side by side (each 560x380 pixels) into one PNG at `path`, atomically.
+pub fn line_charts_png(path: &Path, panels: &[Panel<'_>]) -> Result<()> {
+    ensure_font(path)?;
+    let n = panels.len().max(1) as u32;
+    let (panel_w, panel_h) = (560u32, 380u32);
+    let dir = crate::io::parent_dir(path);
+    let tmp = tempfile::Builder::new()
+        .prefix(".subgenre-")
+        .suffix(".tmp.png")
+        .tempfile_in(dir)
+        .map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    let plot_err = |e: &dyn std::fmt::Display| Error::Plot {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    {
+        let root = BitMapBackend::new(tmp.path(), (panel_w * n, panel_h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_err(&e))?;
+        let areas = root.split_evenly((1, n as usize));
+        for (area, panel) in areas.iter().zip(panels) {
+            draw_panel(area, panel).map_err(|e| plot_err(&e))?;
+        }
+        root.present().map_err(|e| plot_err(&e))?;
+    }
+    tmp.persist(path).map_err(|e| Error::Io {
+        path: path.to_owned(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    panel: &Panel<'_>,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let points = || panel.series.iter().flat_map(|s| s.points.iter());
+    let finite = |v: &f64| v.is_finite();
+    let xs: Vec<f64> = points().map(|p| p.0).filter(finite).collect();
+    let ys: Vec<f64> = points().map(|p| p.1).filter(finite).collect();
+    let x_min = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let x_max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (x_min, x_max) = if x_min.is_finite() && x_max > x_min {
+        (x_min, x_max)
+    } else {
+        (0.0, 1.0)
+    };
+    let (y_min, y_max) = panel.y_range.unwrap_or_else(|| {
+        let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if lo.is_finite() && hi > lo {
+            let pad = 0.05 * (hi - lo);
+            (lo - pad, hi + pad)
+        } else if lo.is_finite() {
+            (lo - 0.5, lo + 0.5)
+        } else {
+            (0.0, 1.0)
+        }
+    });
+    let mut chart = ChartBuilder::on(area)
+        .caption(panel.title, (FAMILY, 18).into_font())
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x_min..x_max, y_min..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc(panel.x_label)
+        .y_desc(panel.y_label)
+        .label_style((FAMILY, 13).into_font())
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()?;
+    for (i, s) in panel.series.iter().enumerate() {
+        let colour = TAB10[i % TAB10.len()];
+        chart
+            .draw_series(LineSeries::new(
+                s.points
+                    .iter()
+                    .copied()
+                    .filter(|p| p.0.is_finite() && p.1.is_finite()),
+                colour.stroke_width(2),
+            ))?
+            .label(s.name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+            });
+    }
+    if let Some((x, label)) = panel.marker {
+        let grey = RGBColor(90, 90, 90);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x, y_min), (x, y_max)],
+                6,
+                4,
+                grey.stroke_width(1),
+            ))?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], grey.stroke_width(1))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font((FAMILY, 13).into_font())
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    Ok(())
+}
+
+/// A training run's learning curves: loss and accuracy per epoch, training and validation,
+/// with the best (restored) epoch marked. One PNG, two panels.
+pub fn learning_curves_png(
+    path: &Path,
+    history: &[crate::report::EpochStats],
+    best_epoch: Option<u32>,
+    title: &str,
+) -> Result<()> {
+    let pick = |f: fn(&crate::report::EpochStats) -> f64| {
+        history
+            .iter()
+            .map(|e| (e.epoch as f64, f(e)))
+            .collect::<Vec<_>>()
+    };
+    let marker = best_epoch.map(|e| (e as f64, "best epoch"));
+    let loss_title = format!("{title}: loss");
+    let acc_title = format!("{title}: accuracy");
+    line_charts_png(
+        path,
+        &[
+            Panel {
+                title: &loss_title,
+                x_label: "epoch",
+                y_label: "loss",
+                y_range: None,
+                series: vec![
+                    Series {
+                        name: "train",
+                        points: pick(|e| e.train_loss),
+                    },
+                    Series {
+                        name: "validation",
+                        points: pick(|e| e.val_loss),
+                    },
+                ],
+                marker,
+            },
+            Panel {
+                title: &acc_title,
+                x_label: "epoch",
+                y_label: "accuracy",
+                y_range: Some((0.0, 1.0)),
+                series: vec![
+                    Series {
+                        name: "train",
+                        points: pick(|e| e.train_accuracy),
+                    },
+                    Series {
+                        name: "validation",
+                        points: pick(|e| e.val_accuracy),
+                    },
+                ],
+                marker,
+            },
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +407,31 @@ mod tests {
             vec!["oldschool-", "hardstyle"]
         );
         assert_eq!(wrap_label("", 11), vec![""]);
+    }
+
+    #[test]
+    fn learning_curves_draw_a_png() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("curves.png");
+        let history: Vec<crate::report::EpochStats> = (1..=6)
+            .map(|e| crate::report::EpochStats {
+                epoch: e,
+                train_loss: 1.0 / e as f64,
+                train_accuracy: 0.5 + 0.05 * e as f64,
+                val_loss: 1.2 / e as f64 + 0.01 * e as f64,
+                val_accuracy: 0.45 + 0.04 * e as f64,
+            })
+            .collect();
+        learning_curves_png(&path, &history, Some(4), "compact").expect("drawn");
+        let bytes = std::fs::read(&path).expect("written");
+        assert_eq!(&bytes[1..4], b"PNG");
+        // Two 560-pixel panels side by side.
+        assert_eq!(
+            u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]),
+            1120
+        );
+        let leftovers = std::fs::read_dir(dir.path()).expect("list").count();
+        assert_eq!(leftovers, 1, "no temporary file left behind");
     }
 
     #[test]

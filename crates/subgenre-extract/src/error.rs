@@ -13,6 +13,8 @@ pub enum ExtractError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{}: not a readable image ({reason})", path.display())]
+    BadImage { path: PathBuf, reason: String },
     #[error("{}: not a subgenre mel store ({reason})", path.display())]
     BadStore { path: PathBuf, reason: String },
     #[error("{}: {source}", path.display())]

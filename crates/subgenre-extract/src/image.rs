@@ -165,6 +165,271 @@ pub fn rgb_to_gray(r: u8, g: u8, b: u8) -> u8 {
     ((v + (1 << 13)) >> 14) as u8
 }
 
+/// Read a PNG as grey 8-bit values (0..=255, as f32), the way `cv2.imread(path,
+/// IMREAD_GRAYSCALE)` reads the study's images: colour through [`rgb_to_gray`], alpha ignored,
+/// 16-bit samples cut to their high byte.
+pub fn read_gray_png(path: &std::path::Path) -> crate::Result<Gray> {
+    let bad = |reason: String| crate::ExtractError::BadImage {
+        path: path.to_owned(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|source| crate::ExtractError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| bad(e.to_string()))?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).map_err(|e| bad(e.to_string()))?;
+    let (w, h) = (info.width as usize, info.height as usize);
+    let buf = &buf[..info.buffer_size()];
+    let channels = info.color_type.samples();
+    if w == 0 || h == 0 || buf.len() < w * h * channels {
+        return Err(bad(format!("{w}x{h} image with too little data")));
+    }
+    let data = buf
+        .chunks_exact(channels)
+        .take(w * h)
+        .map(|px| match px {
+            [g] | [g, _] => f32::from(*g),
+            [r, g, b] | [r, g, b, _] => f32::from(rgb_to_gray(*r, *g, *b)),
+            _ => 0.0,
+        })
+        .collect();
+    Ok(Gray::new(w, h, data))
+}
+
+/// libpng's fixed-point weights for `png_set_rgb_to_gray(png, 1, 0.299, 0.587)`, the call
+/// OpenCV's PNG decoder makes for `IMREAD_GRAYSCALE`: `coefficient * 32768 / 100000`, truncated
+/// (9797, 19234), blue the rest of 32768.
+const PNG_RED: u32 = 9797;
+const PNG_GREEN: u32 = 19234;
+const PNG_BLUE: u32 = 32768 - PNG_RED - PNG_GREEN;
+
+/// libpng's grey value of an 8-bit RGB pixel when the file has no gamma (or gamma 1):
+/// `(9797 R + 19234 G + 3737 B) >> 15`, truncated; grey pixels (R = G = B) are kept as they
+/// are. This, not [`rgb_to_gray`]'s rounding, is what `cv2.imread(path, IMREAD_GRAYSCALE)`
+/// gives for colour PNGs (one grey level lower on some pixels).
+pub fn png_rgb_to_gray(r: u8, g: u8, b: u8) -> u8 {
+    if r == g && r == b {
+        return r;
+    }
+    ((PNG_RED * u32::from(r) + PNG_GREEN * u32::from(g) + PNG_BLUE * u32::from(b)) >> 15) as u8
+}
+
+/// libpng's 8-bit gamma tables for grey conversion (`png_build_8bit_table`), built when the
+/// file's gamma (gAMA, or sRGB's 0.45455) is not within 5 % of 1: colour is linearised, mixed
+/// with rounding, and re-encoded with the file's gamma.
+struct PngGamma {
+    /// Gamma in libpng's fixed point (x 100 000).
+    file_gamma: u32,
+    to_linear: [u8; 256],
+    from_linear: [u8; 256],
+}
+
+impl PngGamma {
+    /// `None` when libpng would use the plain (truncating) conversion.
+    fn new(file_gamma: Option<u32>) -> Option<Self> {
+        let gamma = file_gamma.filter(|&g| g > 0)?;
+        // png_gamma_significant: outside 1 +- 0.05.
+        let significant = |g: u32| !(95_000..=105_000).contains(&g);
+        if !significant(gamma) {
+            return None;
+        }
+        // png_reciprocal: floor(1e10 / a + 0.5).
+        let reciprocal = |a: u32| (1e10 / f64::from(a) + 0.5).floor() as u32;
+        let table = |g: u32| -> [u8; 256] {
+            let mut t = [0u8; 256];
+            for (i, v) in t.iter_mut().enumerate() {
+                *v = if significant(g) && i > 0 && i < 255 {
+                    // png_gamma_8bit_correct (floating-point build).
+                    (255.0 * (i as f64 / 255.0).powf(f64::from(g) * 0.00001) + 0.5).floor() as u8
+                } else {
+                    i as u8
+                };
+            }
+            t
+        };
+        // No screen gamma is set, so libpng takes it as 1 / file gamma.
+        let screen = reciprocal(gamma);
+        Some(Self {
+            file_gamma: gamma,
+            to_linear: table(reciprocal(gamma)),
+            from_linear: table(reciprocal(screen)),
+        })
+    }
+
+    fn gray8(&self, r: u8, g: u8, b: u8) -> u8 {
+        if r == g && r == b {
+            return r;
+        }
+        let (r, g, b) = (
+            u32::from(self.to_linear[usize::from(r)]),
+            u32::from(self.to_linear[usize::from(g)]),
+            u32::from(self.to_linear[usize::from(b)]),
+        );
+        let mixed = (PNG_RED * r + PNG_GREEN * g + PNG_BLUE * b + 16384) >> 15;
+        self.from_linear[mixed.min(255) as usize]
+    }
+
+    /// 16-bit colour with gamma: libpng's 16-bit tables, approximated in floating point (may
+    /// differ by one grey level after the cut to 8 bits).
+    fn gray16(&self, r: u16, g: u16, b: u16) -> u16 {
+        if r == g && r == b {
+            return r;
+        }
+        let gamma = f64::from(self.file_gamma) * 0.00001;
+        let lin = |v: u16| (f64::from(v) / 65535.0).powf(1.0 / gamma);
+        let mixed = (f64::from(PNG_RED) * lin(r)
+            + f64::from(PNG_GREEN) * lin(g)
+            + f64::from(PNG_BLUE) * lin(b))
+            / 32768.0;
+        (65535.0 * mixed.powf(gamma) + 0.5)
+            .floor()
+            .clamp(0.0, 65535.0) as u16
+    }
+}
+
+/// Read an image file as 8-bit grey values (0..=255, as f32) the way
+/// `cv2.imread(path, cv2.IMREAD_GRAYSCALE)` does.
+///
+/// - **PNG** (any colour type and bit depth): OpenCV lets libpng convert, so this follows
+///   libpng: palettes expanded, alpha stripped (ignored, not composited), colour through
+///   [`png_rgb_to_gray`] (truncating fixed point), or, when the file declares a gamma other
+///   than 1 (gAMA or sRGB), through libpng's gamma tables; 16-bit samples converted at 16 bits,
+///   then cut to their high byte. Exact for 8-bit files (an iCCP profile that libpng would
+///   recognise as sRGB is not looked at).
+/// - **JPEG**: OpenCV asks libjpeg for grey, which is the decoded luma (Y) channel: the luma
+///   is taken as decoded here (jpeg-decoder); RGB-coded JPEGs go through [`rgb_to_gray`].
+///   Decoders differ in their inverse DCT, so values may differ from OpenCV's by a grey level.
+///   CMYK JPEGs are refused.
+///
+/// The format is recognised by the file's first bytes, not its name.
+pub fn imread_gray(path: &std::path::Path) -> crate::Result<Gray> {
+    let bytes = std::fs::read(path).map_err(|source| crate::ExtractError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let bad = |reason: String| crate::ExtractError::BadImage {
+        path: path.to_owned(),
+        reason,
+    };
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        decode_png_gray(&bytes).map_err(bad)
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        decode_jpeg_gray(&bytes).map_err(bad)
+    } else {
+        Err(bad("neither PNG nor JPEG".into()))
+    }
+}
+
+fn decode_png_gray(bytes: &[u8]) -> Result<Gray, String> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let info = reader.info();
+    // libpng: an sRGB chunk sets the gamma to 0.45455 and overrides gAMA.
+    let file_gamma = if info.srgb.is_some() {
+        Some(45_455)
+    } else {
+        info.gama_chunk.map(png::ScaledFloat::into_scaled)
+    };
+    let gamma = PngGamma::new(file_gamma);
+    let (color, depth) = reader.output_color_type();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let channels = color.samples();
+    let bytes_per_sample = match depth {
+        png::BitDepth::Sixteen => 2,
+        png::BitDepth::Eight => 1,
+        other => return Err(format!("unexpected bit depth {other:?} after expansion")),
+    };
+    let buf = &buf[..frame.buffer_size().min(buf.len())];
+    if w == 0 || h == 0 || buf.len() < w * h * channels * bytes_per_sample {
+        return Err(format!("{w}x{h} image with too little data"));
+    }
+    let data: Vec<f32> = if bytes_per_sample == 1 {
+        buf.chunks_exact(channels)
+            .take(w * h)
+            .map(|px| match px {
+                [r, g, b, ..] if channels >= 3 => f32::from(match &gamma {
+                    Some(t) => t.gray8(*r, *g, *b),
+                    None => png_rgb_to_gray(*r, *g, *b),
+                }),
+                [v, ..] => f32::from(*v),
+                [] => 0.0,
+            })
+            .collect()
+    } else {
+        let sample = |px: &[u8], i: usize| u16::from_be_bytes([px[2 * i], px[2 * i + 1]]);
+        buf.chunks_exact(channels * 2)
+            .take(w * h)
+            .map(|px| {
+                let v = if channels >= 3 {
+                    let (r, g, b) = (sample(px, 0), sample(px, 1), sample(px, 2));
+                    match &gamma {
+                        Some(t) => t.gray16(r, g, b),
+                        // libpng's 16-bit path rounds even without gamma.
+                        None => {
+                            ((PNG_RED * u32::from(r)
+                                + PNG_GREEN * u32::from(g)
+                                + PNG_BLUE * u32::from(b)
+                                + 16384)
+                                >> 15) as u16
+                        }
+                    }
+                } else {
+                    sample(px, 0)
+                };
+                // png_set_strip_16: the high byte.
+                f32::from((v >> 8) as u8)
+            })
+            .collect()
+    };
+    Ok(Gray::new(w, h, data))
+}
+
+fn decode_jpeg_gray(bytes: &[u8]) -> Result<Gray, String> {
+    let decode = |transform: Option<jpeg_decoder::ColorTransform>| {
+        let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(bytes));
+        if let Some(t) = transform {
+            decoder.set_color_transform(t);
+        }
+        let pixels = decoder.decode().map_err(|e| e.to_string())?;
+        let info = decoder.info().ok_or("no image information")?;
+        Ok::<_, String>((pixels, info))
+    };
+    let (pixels, info) = decode(None)?;
+    let (w, h) = (usize::from(info.width), usize::from(info.height));
+    let data: Vec<f32> = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => pixels.iter().map(|&v| f32::from(v)).collect(),
+        jpeg_decoder::PixelFormat::L16 => pixels
+            .chunks_exact(2)
+            .map(|p| f32::from(u16::from_be_bytes([p[0], p[1]]) >> 8))
+            .collect(),
+        jpeg_decoder::PixelFormat::RGB24 => {
+            // The components as stored: where the decoder converted YCbCr to RGB, the first
+            // is the luma that libjpeg's grey output copies.
+            let (raw, _) = decode(Some(jpeg_decoder::ColorTransform::None))?;
+            if raw.len() == pixels.len() && raw != pixels {
+                raw.chunks_exact(3).map(|p| f32::from(p[0])).collect()
+            } else {
+                pixels
+                    .chunks_exact(3)
+                    .map(|p| f32::from(rgb_to_gray(p[0], p[1], p[2])))
+                    .collect()
+            }
+        }
+        jpeg_decoder::PixelFormat::CMYK32 => return Err("CMYK JPEGs are not supported".into()),
+    };
+    if w == 0 || h == 0 || data.len() < w * h {
+        return Err(format!("{w}x{h} image with too little data"));
+    }
+    Ok(Gray::new(w, h, data[..w * h].to_vec()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +468,71 @@ mod tests {
         assert_eq!(rgb_to_gray(255, 0, 0), 76);
         assert_eq!(rgb_to_gray(0, 255, 0), 150);
         assert_eq!(rgb_to_gray(0, 0, 255), 29);
+    }
+
+    /// A PNG of `pixels` (RGBA, 8-bit) with an optional gAMA chunk, in a temp dir.
+    fn rgba_png(
+        dir: &std::path::Path,
+        pixels: &[[u8; 4]],
+        gamma: Option<u32>,
+    ) -> std::path::PathBuf {
+        let path = dir.join(format!("rgba{}.png", gamma.unwrap_or(0)));
+        let file = std::fs::File::create(&path).expect("create");
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), pixels.len() as u32, 1);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        if let Some(g) = gamma {
+            encoder.set_source_gamma(png::ScaledFloat::from_scaled(g));
+        }
+        let mut writer = encoder.write_header().expect("header");
+        writer.write_image_data(&pixels.concat()).expect("write");
+        writer.finish().expect("finish");
+        path
+    }
+
+    #[test]
+    fn imread_gray_converts_colour_pngs_as_libpng() {
+        let dir = tempfile::tempdir().expect("tmp");
+        // Magma-like colours, a grey pixel and full alpha variation (alpha is ignored).
+        let pixels = [
+            [255, 0, 0, 255],
+            [0, 255, 0, 0],
+            [0, 0, 255, 17],
+            [120, 120, 120, 3],
+            [252, 253, 191, 255],
+            [0, 0, 4, 255],
+        ];
+        let img = imread_gray(&rgba_png(dir.path(), &pixels, None)).expect("read");
+        assert_eq!((img.width, img.height), (6, 1));
+        // (9797 R + 19234 G + 3737 B) >> 15, truncated; OpenCV's cvtColor would round
+        // 76.2 -> 76, 149.7 -> 150, 29.1 -> 29, 245.6 -> 246.
+        assert_eq!(img.data, vec![76.0, 149.0, 29.0, 120.0, 245.0, 0.0]);
+        assert_eq!(png_rgb_to_gray(252, 253, 191), 245);
+        assert_eq!(rgb_to_gray(252, 253, 191), 246);
+        assert_eq!(rgb_to_gray(0, 255, 0), 150);
+        // With gAMA 0.45455, libpng mixes linear light: red -> 255 * (76 / 255)^0.45455 = 147.
+        let img = imread_gray(&rgba_png(dir.path(), &pixels[..1], Some(45_455))).expect("read");
+        assert_eq!(img.data, vec![147.0]);
+        // A gamma within 5 % of 1 is ignored, as libpng does.
+        let img = imread_gray(&rgba_png(dir.path(), &pixels[..1], Some(100_000))).expect("read");
+        assert_eq!(img.data, vec![76.0]);
+    }
+
+    #[test]
+    fn imread_gray_reads_grey_pngs_unchanged_and_refuses_other_files() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("grey.png");
+        let file = std::fs::File::create(&path).expect("create");
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), 3, 1);
+        encoder.set_color(png::ColorType::Grayscale);
+        let mut writer = encoder.write_header().expect("header");
+        writer.write_image_data(&[0, 128, 255]).expect("write");
+        writer.finish().expect("finish");
+        let img = imread_gray(&path).expect("read");
+        assert_eq!(img.data, vec![0.0, 128.0, 255.0]);
+        assert_eq!(read_gray_png(&path).expect("read").data, img.data);
+        let text = dir.path().join("not.png");
+        std::fs::write(&text, b"hello").expect("write");
+        assert!(imread_gray(&text).is_err());
     }
 }

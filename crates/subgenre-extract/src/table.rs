@@ -1,10 +1,12 @@
-//! Per-clip feature vectors: the study's 13 means, or the richer set for the classic models.
+//! Per-clip feature vectors: the study's 13 means, the richer set for the classic models, or
+//! the study's pyAudioAnalysis alternative in the same 13 columns.
 
 use std::path::PathBuf;
 
 use rayon::prelude::*;
 use subgenre_audio::{load, LoadOptions};
 use subgenre_dsp::features::{FeatureExtractor, RICH_COLUMNS, STUDY_COLUMNS};
+use subgenre_dsp::pyaa::{self, PyaaMapping, ShortTermExtractor};
 
 use crate::error::Result;
 use crate::mel::SAMPLE_RATE;
@@ -17,21 +19,80 @@ pub enum FeatureSet {
     Study,
     /// All 20 MFCCs, standard deviations, spectral contrast, onset strength and tempo.
     Rich,
+    /// The study's alternative extractor, pyAudioAnalysis 0.3.14 `ShortTermFeatures`
+    /// (50 ms window, 25 ms step, rectangular frames; see [`subgenre_dsp::pyaa`]), in the same
+    /// 13 columns as [`FeatureSet::Study`], filled as the mapping says
+    /// ([`PyaaMapping::Study`]: the notebook's quirks; [`PyaaMapping::Corrected`]: what the
+    /// names promise).
+    ///
+    /// Each file is loaded as pyAudioAnalysis's reader keeps it: at its own sample rate, no
+    /// resampling, then turned into int16 the way ffmpeg does for pydub (round, saturate).
+    /// The saturation matters: decoded MP3s overshoot full scale and pyAudioAnalysis
+    /// normalises by the (clipped) peak. Multi-channel files are mixed to mono first;
+    /// pyAudioAnalysis itself would have passed a stereo `(N, 2)` array on unmixed (the
+    /// study's clips are all mono).
+    PyAudioAnalysis(PyaaMapping),
 }
 
 impl FeatureSet {
+    /// The column names of the vectors [`extract_features`] returns for this set.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
-            FeatureSet::Study => &STUDY_COLUMNS[..13],
+            FeatureSet::Study | FeatureSet::PyAudioAnalysis(_) => &STUDY_COLUMNS[..13],
             FeatureSet::Rich => &RICH_COLUMNS,
         }
     }
 
-    fn compute(self, extractor: &mut FeatureExtractor, y: &[f32]) -> Result<Vec<f32>> {
+    /// How files are loaded for this set.
+    fn load_options(self) -> LoadOptions {
+        match self {
+            FeatureSet::Study | FeatureSet::Rich => LoadOptions::default(),
+            FeatureSet::PyAudioAnalysis(_) => LoadOptions::default().sr(None),
+        }
+    }
+
+    fn compute(self, workers: &mut Workers, y: &[f32], sr: u32) -> Result<Vec<f32>> {
         Ok(match self {
-            FeatureSet::Study => extractor.study_means(y)?.study13().to_vec(),
-            FeatureSet::Rich => extractor.extract_rich(y)?.summary().to_vector(),
+            FeatureSet::Study => workers.librosa()?.study_means(y)?.study13().to_vec(),
+            FeatureSet::Rich => workers.librosa()?.extract_rich(y)?.summary().to_vector(),
+            FeatureSet::PyAudioAnalysis(mapping) => {
+                let feats = workers.pyaa(sr)?.extract(&pyaa::pcm16(y))?;
+                pyaa::study13(&feats, sr, mapping)
+                    .iter()
+                    .map(|&v| v as f32)
+                    .collect()
+            }
         })
+    }
+}
+
+/// Per-thread analysers, planned on first use (the pyAudioAnalysis one again whenever the
+/// sample rate changes).
+#[derive(Default)]
+struct Workers {
+    librosa: Option<FeatureExtractor>,
+    pyaa: Option<ShortTermExtractor>,
+}
+
+impl Workers {
+    fn librosa(&mut self) -> Result<&mut FeatureExtractor> {
+        let fx = match self.librosa.take() {
+            Some(fx) => fx,
+            None => FeatureExtractor::new(f64::from(SAMPLE_RATE))?,
+        };
+        Ok(self.librosa.insert(fx))
+    }
+
+    fn pyaa(&mut self, sr: u32) -> Result<&mut ShortTermExtractor> {
+        let fx = match self.pyaa.take() {
+            Some(fx) if fx.fs() == sr => fx,
+            _ => {
+                let (window, step) =
+                    pyaa::window_step(sr, pyaa::STUDY_WINDOW_S, pyaa::STUDY_STEP_S);
+                ShortTermExtractor::new(sr, window, step)?
+            }
+        };
+        Ok(self.pyaa.insert(fx))
     }
 }
 
@@ -45,18 +106,14 @@ pub fn extract_features(
 ) -> Vec<std::result::Result<Vec<f32>, String>> {
     paths
         .par_iter()
-        .map_init(
-            || FeatureExtractor::new(f64::from(SAMPLE_RATE)),
-            |extractor, path| {
-                let result = (|| {
-                    let extractor = extractor.as_mut().map_err(|e| e.to_string())?;
-                    let audio = load(path, &LoadOptions::default()).map_err(|e| e.to_string())?;
-                    set.compute(extractor, &audio.samples)
-                        .map_err(|e| format!("{}: {e}", path.display()))
-                })();
-                on_done();
-                result
-            },
-        )
+        .map_init(Workers::default, |workers, path| {
+            let result = (|| {
+                let audio = load(path, &set.load_options()).map_err(|e| e.to_string())?;
+                set.compute(workers, &audio.samples, audio.sample_rate)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            })();
+            on_done();
+            result
+        })
         .collect()
 }

@@ -12,10 +12,20 @@ use crate::args::FeaturesArgs;
 use crate::progress::Progress;
 
 pub fn run(args: FeaturesArgs, cache: &Cache) -> Result<ExitCode> {
-    let set = if args.rich {
-        FeatureSet::Rich
-    } else {
-        FeatureSet::Study
+    let set = match (args.extractor.as_str(), args.rich) {
+        ("librosa", true) => FeatureSet::Rich,
+        ("librosa", false) => FeatureSet::Study,
+        ("pyaudioanalysis", false) => FeatureSet::PyAudioAnalysis(
+            args.mapping
+                .parse::<subgenre_extract::PyaaMapping>()
+                .map_err(|e| anyhow::anyhow!("--mapping: {e}"))?,
+        ),
+        ("pyaudioanalysis", true) => {
+            anyhow::bail!("--rich is for the librosa extractor only")
+        }
+        (other, _) => {
+            anyhow::bail!("--extractor must be librosa or pyaudioanalysis, not `{other}`")
+        }
     };
     // Each output row: its key columns and the file to analyse.
     let (key_header, rows): (Vec<&str>, Vec<(Vec<String>, PathBuf)>) = if args.paths.is_empty() {

@@ -3,10 +3,13 @@
 mod baseline;
 mod cache;
 mod clip;
+mod cnn;
 mod dataset;
 mod features;
 mod info;
 mod mels;
+mod predict;
+pub mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,6 +29,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Baseline(args) => baseline::run(args),
         Command::Mels(args) => mels::run_mels(args, &cache),
         Command::Melgrams(args) => mels::run_melgrams(args, &cache),
+        Command::Train(args) => cnn::run_training(args, cnn::Mode::Train, &cache),
+        Command::Experiment(args) => cnn::run_training(args, cnn::Mode::Experiment, &cache),
+        Command::Evaluate(args) => cnn::run_evaluate(args, &cache),
+        Command::Transfer(args) => transfer::run(args),
+        Command::Predict(args) => predict::run(args),
+        Command::Model(cmd) => predict::run_model(cmd),
         Command::Cache(cmd) => cache::run(cmd, &cache),
     }
 }
@@ -120,6 +129,10 @@ impl Failures {
     }
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+    /// (what, reason) pairs, in the order they failed.
+    pub fn entries(&self) -> &[(String, String)] {
+        &self.0
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

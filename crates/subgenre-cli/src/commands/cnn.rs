@@ -1,0 +1,729 @@
+//! `subgenre train`, `subgenre experiment` and `subgenre evaluate`: CNNs on mel-spectrograms.
+//!
+//! Both training commands run a grid of (network, variant, size, seed); `train` is the grid of
+//! one network and input with patience 10, `experiment` the study's grid with patience 5. Every
+//! run lives in its own folder under `--out`: burn-train's checkpoints while it trains (a killed
+//! run resumes after its last epoch), then the model, `result.json`, learning curves and the
+//! confusion matrix once it is done (a rerun skips it).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use serde_json::json;
+use subgenre_cnn::{AugmentConfig, EpochLog, InputSpec, ModelSpec, Sample, TrainConfig};
+use subgenre_dataset::{Cache, Selection};
+use subgenre_eval::{
+    group_split, mean, std_population, ClassificationReport, EpochStats, Report, Run, Split,
+    SplitItem,
+};
+use subgenre_extract::image::{read_gray_png, resize, Interpolation};
+use subgenre_extract::{model_input, InputRoute, MelVariant};
+
+use super::mels::ensure_store;
+use super::{parse_classes, thread_pool, DataChoice, Failures};
+use crate::args::{EvaluateArgs, TrainArgs};
+
+/// Which command is running: they differ only in defaults and in what they print.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Train,
+    Experiment,
+}
+
+/// One cell of the grid.
+#[derive(Clone, Debug)]
+struct RunKey {
+    arch: subgenre_cnn::Arch,
+    variant: MelVariant,
+    size: usize,
+    seed: u64,
+}
+
+impl RunKey {
+    fn folder(&self) -> String {
+        format!(
+            "{}_{}{}_seed{}",
+            self.arch,
+            self.variant.name(),
+            self.size,
+            self.seed
+        )
+    }
+}
+
+/// The settings that decide a run's result besides its key: a finished run is reused only
+/// when they match.
+fn run_params(
+    args: &TrainArgs,
+    patience: usize,
+    augment: &str,
+    split: &str,
+) -> BTreeMap<String, serde_json::Value> {
+    BTreeMap::from([
+        ("lr".to_string(), json!(args.lr)),
+        ("batch_size".to_string(), json!(args.batch_size)),
+        ("max_epochs".to_string(), json!(args.epochs)),
+        ("patience".to_string(), json!(patience)),
+        ("augment".to_string(), json!(augment)),
+        ("route".to_string(), json!(input_source(args))),
+        ("channels".to_string(), json!(args.channels)),
+        ("split".to_string(), json!(split)),
+    ])
+}
+
+fn input_source(args: &TrainArgs) -> String {
+    match &args.images {
+        Some(dir) => format!("images:{}", dir.display()),
+        None => args.route.clone(),
+    }
+}
+
+fn parse_list<T>(what: &str, list: &str, parse: impl Fn(&str) -> Result<T>) -> Result<Vec<T>> {
+    let items: Vec<T> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| parse(s).with_context(|| format!("--{what}: `{s}`")))
+        .collect::<Result<_>>()?;
+    anyhow::ensure!(!items.is_empty(), "--{what} is empty");
+    Ok(items)
+}
+
+pub fn parse_seeds(list: &str) -> Result<Vec<u64>> {
+    parse_list("seeds", list, |s| s.parse::<u64>().context("not a number"))
+}
+
+fn parse_route(route: &str) -> Result<InputRoute> {
+    match route {
+        "array" => Ok(InputRoute::Array),
+        "study-png" => Ok(InputRoute::StudyPng),
+        other => bail!("--route must be array or study-png, not `{other}`"),
+    }
+}
+
+/// `none`, `spec`, `mixup` or `spec+mixup` as burn-side augmentation settings.
+fn parse_augment(which: &str) -> Result<AugmentConfig> {
+    let mut config = AugmentConfig::new();
+    for part in which.split('+').map(str::trim) {
+        match part {
+            "none" => {}
+            "spec" => config.spec_augment = true,
+            "mixup" => config.mixup_alpha = 0.2,
+            other => bail!("--augment: `{other}` is not none, spec, mixup or spec+mixup"),
+        }
+    }
+    Ok(config)
+}
+
+/// Model inputs of a data set's clips: per clip (in `selection` order) its pixels, or `None`
+/// where the clip or image could not be read (reported in `failures`).
+fn load_inputs(
+    selection: &Selection,
+    variant: MelVariant,
+    size: usize,
+    route: InputRoute,
+    images: Option<&Path>,
+    cache: &Cache,
+    jobs: Option<usize>,
+    failures: &mut Failures,
+) -> Result<Vec<Option<Vec<f32>>>> {
+    let pool = thread_pool(jobs)?;
+    let inputs: Vec<Result<Vec<f32>, String>> = match images {
+        Some(dir) => pool.install(|| {
+            selection
+                .items
+                .par_iter()
+                .map(|item| {
+                    let path = dir.join(format!("{}.png", item.sample_id));
+                    let img = read_gray_png(&path).map_err(|e| e.to_string())?;
+                    // The study: cv2.imread grey, cv2.resize (bilinear), / 255.
+                    Ok(resize(&img, size, size, Interpolation::Linear)
+                        .data
+                        .iter()
+                        .map(|v| (v / 255.0).clamp(0.0, 1.0))
+                        .collect())
+                })
+                .collect()
+        }),
+        None => {
+            let (store, _) = ensure_store(selection, variant, cache, jobs)?;
+            pool.install(|| {
+                selection
+                    .items
+                    .par_iter()
+                    .map(|item| match store.index_of(&item.sample_id) {
+                        Some(i) => Ok(model_input(&store.get(i), variant, route, size)),
+                        None => Err("no mel-spectrogram (the clip could not be analysed)".into()),
+                    })
+                    .collect()
+            })
+        }
+    };
+    Ok(selection
+        .items
+        .iter()
+        .zip(inputs)
+        .map(|(item, r)| match r {
+            Ok(pixels) => Some(pixels),
+            Err(reason) => {
+                failures.push(item.sample_id.clone(), reason);
+                None
+            }
+        })
+        .collect())
+}
+
+/// What one (variant, size) input set gives the runs: samples per clip and the split items.
+struct InputSet {
+    /// Indices into the selection of the clips that have inputs.
+    rows: Vec<usize>,
+    pixels: Vec<Vec<f32>>,
+}
+
+impl InputSet {
+    fn items<'a>(&self, selection: &'a Selection) -> Vec<SplitItem<'a>> {
+        self.rows
+            .iter()
+            .map(|&r| {
+                let i = &selection.items[r];
+                SplitItem {
+                    sample_id: &i.sample_id,
+                    group: &i.spot_id,
+                    class: i.label,
+                }
+            })
+            .collect()
+    }
+
+    fn samples(&self, selection: &Selection, part: &[usize]) -> Vec<Sample> {
+        part.iter()
+            .map(|&k| Sample {
+                pixels: self.pixels[k].clone(),
+                label: selection.items[self.rows[k]].label,
+            })
+            .collect()
+    }
+}
+
+pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCode> {
+    let archs = parse_list("arch", &args.arch, |s| {
+        s.parse::<subgenre_cnn::Arch>().map_err(anyhow::Error::from)
+    })?;
+    let variants = parse_list("variant", &args.variant, |s| {
+        s.parse::<MelVariant>().map_err(anyhow::Error::from)
+    })?;
+    let sizes = parse_list("size", &args.size, |s| {
+        let n: usize = s.parse().context("not a number")?;
+        anyhow::ensure!((16..=1024).contains(&n), "sizes run from 16 to 1024 pixels");
+        Ok(n)
+    })?;
+    let seeds = parse_seeds(&args.seeds)?;
+    let route = parse_route(&args.route)?;
+    let patience = args.patience.unwrap_or(match mode {
+        Mode::Train => 10,
+        Mode::Experiment => 5,
+    });
+    anyhow::ensure!(args.epochs >= 1, "--epochs must be at least 1");
+    anyhow::ensure!(args.batch_size >= 1, "--batch-size must be at least 1");
+    anyhow::ensure!(
+        args.lr.is_finite() && args.lr > 0.0,
+        "--lr must be positive"
+    );
+    anyhow::ensure!(args.channels >= 1, "--channels must be at least 1");
+    if let Some(augment) = &args.augment {
+        parse_augment(augment)?;
+    }
+    if mode == Mode::Train && (archs.len() > 1 || variants.len() > 1 || sizes.len() > 1) {
+        bail!("`train` takes one --arch, --variant and --size; `experiment` runs grids");
+    }
+    let fixed_split = match &args.split {
+        Some(p) => Some(Split::load(p).with_context(|| format!("reading {}", p.display()))?),
+        None => None,
+    };
+    let split_name = match &args.split {
+        Some(p) => format!("file:{}", p.display()),
+        None => "group".to_string(),
+    };
+
+    let choice = DataChoice::resolve(&args.data, cache)?;
+    let classes = parse_classes(&args.data)?;
+    let selection = choice.open()?.select(&classes);
+    let class_names: Vec<String> = classes.names().to_vec();
+    anyhow::ensure!(
+        !selection.items.is_empty(),
+        "no clips of the classes {} in {}",
+        class_names.join(", "),
+        choice.name()
+    );
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let report_path = args.out.join("report.json");
+    let mut report = Report::new(
+        "group",
+        &class_names,
+        "mel-spectrogram",
+        &subgenre_core::version_string(),
+    );
+    let total = archs.len() * variants.len() * sizes.len() * seeds.len();
+    println!(
+        "data set {}: {} clips, {} classes; {} run(s) of {} epochs at most, patience {}, on {} (jobs {})",
+        choice.name(),
+        selection.items.len(),
+        class_names.len(),
+        total,
+        args.epochs,
+        patience,
+        subgenre_cnn::backend_name(),
+        args.jobs.map_or("all".to_string(), |n| n.to_string()),
+    );
+    let mut failures = Failures::default();
+    let mut done = 0;
+    for &variant in &variants {
+        for &size in &sizes {
+            let mut input_failures = Failures::default();
+            let loaded = load_inputs(
+                &selection,
+                variant,
+                size,
+                route,
+                args.images.as_deref(),
+                cache,
+                args.jobs,
+                &mut input_failures,
+            )?;
+            let (rows, pixels): (Vec<usize>, Vec<Vec<f32>>) = loaded
+                .into_iter()
+                .enumerate()
+                .filter_map(|(r, p)| p.map(|p| (r, p)))
+                .unzip();
+            input_failures.report("inputs");
+            if !input_failures.is_empty() {
+                failures.push(
+                    format!("{} {size}", variant.name()),
+                    format!("{} clips without input, left out", input_failures.len()),
+                );
+            }
+            let inputs = InputSet { rows, pixels };
+            for &seed in &seeds {
+                let items = inputs.items(&selection);
+                let split = match &fixed_split {
+                    Some(s) => s.clone(),
+                    None => group_split(&items, seed)?,
+                };
+                let parts = split.indices(&items)?;
+                for &arch in &archs {
+                    done += 1;
+                    let key = RunKey {
+                        arch,
+                        variant,
+                        size,
+                        seed,
+                    };
+                    let augment = args.augment.clone().unwrap_or_else(|| {
+                        if arch.is_study() { "none" } else { "spec" }.to_string()
+                    });
+                    let params = run_params(&args, patience, &augment, &split_name);
+                    println!(
+                        "\n[{done}/{total}] {} {} {size}x{size} seed {seed}: train {} / validation {} / test {} clips",
+                        arch,
+                        variant.name(),
+                        parts.train.len(),
+                        parts.val.len(),
+                        parts.test.len()
+                    );
+                    let job = RunJob {
+                        args: &args,
+                        key: &key,
+                        params,
+                        augment: &augment,
+                        patience,
+                        classes: &class_names,
+                        selection: &selection,
+                        inputs: &inputs,
+                        parts: &parts,
+                        data_name: choice.name(),
+                    };
+                    match job.run() {
+                        Ok(run) => {
+                            println!(
+                                "  weighted F1 {:.4}  macro F1 {:.4}  accuracy {:.4}  (best epoch {} of {}, {:.0} s)",
+                                run.weighted_f1,
+                                run.macro_f1,
+                                run.accuracy,
+                                run.best_epoch.unwrap_or(0),
+                                run.epochs_run.unwrap_or(0),
+                                run.train_seconds.unwrap_or(0.0)
+                            );
+                            report.push_run(run);
+                            report.write_json(&report_path)?;
+                        }
+                        Err(e) => {
+                            eprintln!("  run failed: {e:#}");
+                            failures.push(key.folder(), format!("{e:#}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    print_summaries(&report, &variants, &sizes);
+    if !report.runs.is_empty() {
+        println!("report -> {}", report_path.display());
+    }
+    failures.report("runs or inputs");
+    Ok(if report.runs.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `=== SUMMARY [normal | 128x128] ===` blocks, as the study's full_test printed them.
+fn print_summaries(report: &Report, variants: &[MelVariant], sizes: &[usize]) {
+    for variant in variants {
+        for &size in sizes {
+            let runs: Vec<&Run> = report
+                .runs
+                .iter()
+                .filter(|r| {
+                    r.variant.as_deref() == Some(variant.name()) && r.size == Some(size as u32)
+                })
+                .collect();
+            if runs.is_empty() {
+                continue;
+            }
+            println!("\n=== SUMMARY [{} | {size}x{size}] ===", variant.name());
+            let mut models: Vec<&str> = runs.iter().map(|r| r.model.as_str()).collect();
+            models.dedup();
+            for model in models {
+                let f1s: Vec<f64> = runs
+                    .iter()
+                    .filter(|r| r.model == model)
+                    .map(|r| r.weighted_f1)
+                    .collect();
+                let list: Vec<String> = f1s.iter().map(|f| format!("{f:.4}")).collect();
+                println!(
+                    "{model:<16} F1s: [{}]  mean {:.4} ± {:.4}",
+                    list.join(", "),
+                    mean(&f1s),
+                    std_population(&f1s)
+                );
+            }
+        }
+    }
+}
+
+/// One training run and everything it needs.
+struct RunJob<'a> {
+    args: &'a TrainArgs,
+    key: &'a RunKey,
+    params: BTreeMap<String, serde_json::Value>,
+    augment: &'a str,
+    patience: usize,
+    classes: &'a [String],
+    selection: &'a Selection,
+    inputs: &'a InputSet,
+    parts: &'a subgenre_eval::PartIndices,
+    data_name: String,
+}
+
+impl RunJob<'_> {
+    fn run(&self) -> Result<Run> {
+        let dir = self.args.out.join("runs").join(self.key.folder());
+        let result_path = dir.join("result.json");
+        let model_path = dir.join("model.sgcnn");
+        if result_path.is_file() && model_path.is_file() {
+            let text = std::fs::read_to_string(&result_path)
+                .with_context(|| format!("reading {}", result_path.display()))?;
+            let run: Run = serde_json::from_str(&text)
+                .with_context(|| format!("reading {}", result_path.display()))?;
+            if run.params.as_ref() == Some(&self.params) {
+                println!("  finished earlier: {}", result_path.display());
+                return Ok(run);
+            }
+            bail!(
+                "{} was trained with other settings ({}); use another --out or delete that folder",
+                dir.display(),
+                serde_json::to_string(&run.params).unwrap_or_default()
+            );
+        }
+        anyhow::ensure!(
+            !self.parts.train.is_empty()
+                && !self.parts.val.is_empty()
+                && !self.parts.test.is_empty(),
+            "the split leaves a part empty (train {}, validation {}, test {})",
+            self.parts.train.len(),
+            self.parts.val.len(),
+            self.parts.test.len()
+        );
+        let key = self.key;
+        let args = self.args;
+        let config = TrainConfig::new(key.arch, key.size, key.size, self.classes.to_vec())
+            .with_learning_rate(args.lr)
+            .with_batch_size(args.batch_size)
+            .with_max_epochs(args.epochs)
+            .with_patience(self.patience)
+            .with_seed(key.seed)
+            .with_threads(args.jobs.unwrap_or(0))
+            .with_augment(parse_augment(self.augment)?)
+            .with_compact_channels(args.channels);
+        let train = self.inputs.samples(self.selection, &self.parts.train);
+        let val = self.inputs.samples(self.selection, &self.parts.val);
+        let test = self.inputs.samples(self.selection, &self.parts.test);
+        let max_epochs = args.epochs;
+        let started = Instant::now();
+        let outcome = subgenre_cnn::with_threads(args.jobs.unwrap_or(0), || {
+            subgenre_cnn::train(&config, train, val, &dir.join("training"), move |e: &EpochLog| {
+                println!(
+                    "  epoch {:>2}/{max_epochs}  loss {:.4}  acc {:.4} | val loss {:.4}  acc {:.4}  ({:.1} s)",
+                    e.epoch, e.train_loss, e.train_acc, e.val_loss, e.val_acc, e.seconds
+                );
+            })
+        })
+        .with_context(|| format!("training {}", dir.display()))?;
+        if let Some(from) = outcome.resumed_from {
+            println!("  (resumed after epoch {from})");
+        }
+        let test_pixels: Vec<&[f32]> = test.iter().map(|s| s.pixels.as_slice()).collect();
+        let y_true: Vec<usize> = test.iter().map(|s| s.label).collect();
+        let y_pred = subgenre_cnn::with_threads(args.jobs.unwrap_or(0), || {
+            subgenre_cnn::predict(&outcome.model, &test_pixels, 64)
+        })?;
+        let scores = ClassificationReport::new(&y_true, &y_pred, self.classes)?;
+        let mut run = Run::new(
+            key.arch.name(),
+            key.seed,
+            &scores,
+            started.elapsed().as_secs_f64(),
+        );
+        run.variant = Some(key.variant.name().to_string());
+        run.size = Some(key.size as u32);
+        run.best_epoch = Some(outcome.best_epoch as u32);
+        run.epochs_run = Some(outcome.epochs_run as u32);
+        run.train_seconds = Some(outcome.train_seconds);
+        run.history = Some(
+            outcome
+                .history
+                .iter()
+                .map(|e| EpochStats {
+                    epoch: e.epoch as u32,
+                    train_loss: e.train_loss,
+                    train_accuracy: e.train_acc,
+                    val_loss: e.val_loss,
+                    val_accuracy: e.val_acc,
+                })
+                .collect(),
+        );
+        run.params = Some(self.params.clone());
+
+        let mut input = InputSpec::new(key.variant.name(), key.size);
+        input
+            .extra
+            .insert("route".into(), json!(input_source(args)));
+        let spec =
+            ModelSpec::new(&outcome.model, self.classes.to_vec(), input).with_trained(json!({
+                "data": self.data_name,
+                "seed": key.seed,
+                "split": self.params.get("split"),
+                "train_clips": self.parts.train.len(),
+                "val_clips": self.parts.val.len(),
+                "test_clips": self.parts.test.len(),
+                "best_epoch": outcome.best_epoch,
+                "epochs_run": outcome.epochs_run,
+                "params": self.params,
+                "test_weighted_f1": run.weighted_f1,
+                "test_accuracy": run.accuracy,
+            }));
+        subgenre_cnn::save_model(&model_path, &outcome.model, &spec)?;
+        let title = format!(
+            "{} {} {} seed {}",
+            key.arch,
+            key.variant.name(),
+            key.size,
+            key.seed
+        );
+        if let Some(history) = &run.history {
+            subgenre_eval::learning_curves_png(
+                &dir.join("curves.png"),
+                history,
+                run.best_epoch,
+                &title,
+            )?;
+        }
+        subgenre_eval::confusion_png(&dir.join("confusion.png"), &scores.confusion, &title)?;
+        // The result last: its presence marks the run as finished.
+        let text = serde_json::to_vec_pretty(&run)?;
+        subgenre_core::write_atomic(&result_path, &text)
+            .with_context(|| format!("writing {}", result_path.display()))?;
+        subgenre_cnn::remove_checkpoints(&dir.join("training"))?;
+        Ok(run)
+    }
+}
+
+pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
+    let saved = subgenre_cnn::load_model(&args.model)
+        .with_context(|| format!("loading {}", args.model.display()))?;
+    let spec = &saved.spec;
+    let size = spec.input.size;
+    let mut failures = Failures::default();
+    let (pixels, labels, what): (Vec<Vec<f32>>, Vec<usize>, String) =
+        if let Some(dir) = &args.images {
+            let (pixels, labels) = images_by_class(dir, &spec.classes, size, &mut failures)?;
+            (pixels, labels, format!("images in {}", dir.display()))
+        } else {
+            let variant: MelVariant = spec.input.variant.parse()?;
+            let route = match spec.input.extra.get("route").and_then(|v| v.as_str()) {
+                Some("study-png") => InputRoute::StudyPng,
+                _ => InputRoute::Array,
+            };
+            let choice = DataChoice::resolve(&args.data, cache)?;
+            let classes = subgenre_dataset::ClassSet::from_names(spec.classes.clone());
+            let selection = choice.open()?.select(&classes);
+            let loaded = load_inputs(
+                &selection,
+                variant,
+                size,
+                route,
+                None,
+                cache,
+                args.jobs,
+                &mut failures,
+            )?;
+            let (rows, pixels): (Vec<usize>, Vec<Vec<f32>>) = loaded
+                .into_iter()
+                .enumerate()
+                .filter_map(|(r, p)| p.map(|p| (r, p)))
+                .unzip();
+            let inputs = InputSet { rows, pixels };
+            let items = inputs.items(&selection);
+            let trained_seed = spec.trained.get("seed").and_then(|v| v.as_u64());
+            // A model trained on a split file names it: score on that file's test part.
+            let trained_split_file = spec
+                .trained
+                .get("split")
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.strip_prefix("file:"))
+                .map(PathBuf::from);
+            let split_file = args.split.clone().or(if args.seed.is_none() {
+                trained_split_file
+            } else {
+                None
+            });
+            let part: Vec<usize> = if args.all {
+                (0..items.len()).collect()
+            } else if let Some(path) = &split_file {
+                Split::load(path)
+                    .with_context(|| format!("reading {}", path.display()))?
+                    .indices(&items)?
+                    .test
+            } else if let Some(seed) = args.seed.or(trained_seed) {
+                group_split(&items, seed)?.indices(&items)?.test
+            } else {
+                (0..items.len()).collect()
+            };
+            let what = if part.len() == items.len() {
+                format!("all {} clips of {}", items.len(), choice.name())
+            } else {
+                format!("the test part ({} clips) of {}", part.len(), choice.name())
+            };
+            let samples = inputs.samples(&selection, &part);
+            let (pixels, labels) = samples.into_iter().map(|s| (s.pixels, s.label)).unzip();
+            (pixels, labels, what)
+        };
+    anyhow::ensure!(!pixels.is_empty(), "nothing to evaluate");
+    let y_pred = subgenre_cnn::with_threads(args.jobs.unwrap_or(0), || {
+        subgenre_cnn::predict(&saved.model, &pixels, 64)
+    })?;
+    let scores = ClassificationReport::new(&labels, &y_pred, &spec.classes)?;
+    println!(
+        "{} ({} {} {}) on {what}:\n{}",
+        args.model.display(),
+        spec.arch,
+        spec.input.variant,
+        size,
+        scores.render(4)
+    );
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        let mut report = Report::new(
+            "evaluate",
+            &spec.classes,
+            &what,
+            &subgenre_core::version_string(),
+        );
+        let mut run = Run::new(spec.arch.name(), args.seed.unwrap_or(0), &scores, 0.0);
+        run.variant = Some(spec.input.variant.clone());
+        run.size = Some(size as u32);
+        report.push_run(run);
+        report.write_json(&out.join("report.json"))?;
+        subgenre_eval::confusion_png(
+            &out.join("confusion.png"),
+            &scores.confusion,
+            &format!("{}", spec.arch),
+        )?;
+        println!("report -> {}", out.join("report.json").display());
+    }
+    failures.report("inputs");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Images in class folders (`DIR/<class>/*.png`), for classes the model knows, resized
+/// bilinearly to `size` and scaled to [0, 1].
+fn images_by_class(
+    dir: &Path,
+    classes: &[String],
+    size: usize,
+    failures: &mut Failures,
+) -> Result<(Vec<Vec<f32>>, Vec<usize>)> {
+    let mut files: Vec<(PathBuf, usize)> = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    let mut folders: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let name = folder
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let Some(label) = classes.iter().position(|c| c == name) else {
+            eprintln!(
+                "skipping {}: the model has no class `{name}`",
+                folder.display()
+            );
+            continue;
+        };
+        let mut images: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .with_context(|| format!("reading {}", folder.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")))
+            .collect();
+        images.sort();
+        files.extend(images.into_iter().map(|p| (p, label)));
+    }
+    let mut pixels = Vec::new();
+    let mut labels = Vec::new();
+    for (path, label) in files {
+        match read_gray_png(&path) {
+            Ok(img) => {
+                pixels.push(
+                    resize(&img, size, size, Interpolation::Linear)
+                        .data
+                        .iter()
+                        .map(|v| (v / 255.0).clamp(0.0, 1.0))
+                        .collect(),
+                );
+                labels.push(label);
+            }
+            Err(e) => failures.push(path.display().to_string(), e),
+        }
+    }
+    Ok((pixels, labels))
+}
