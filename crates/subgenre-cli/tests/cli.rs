@@ -399,3 +399,45 @@ fn train_rejects_bad_options_clearly() {
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn pyaudioanalysis_extractor_keeps_the_study_mapping_and_offers_a_corrected_one() {
+    let cache = tempfile::tempdir().expect("tmp");
+    let out = tempfile::tempdir().expect("tmp");
+    let read = |mapping: &str| -> Vec<Vec<String>> {
+        let csv = out.path().join(format!("{mapping}.csv"));
+        let o = subgenre(
+            &[
+                "features",
+                "--extractor",
+                "pyaudioanalysis",
+                "--mapping",
+                mapping,
+                "--out",
+                csv.to_str().expect("utf-8"),
+            ],
+            cache.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut reader = csv::Reader::from_path(&csv).expect("csv");
+        let header: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
+        assert_eq!(header[2], "chroma_stft");
+        assert_eq!(header[14], "mfcc7");
+        reader
+            .records()
+            .map(|r| r.expect("row").iter().map(String::from).collect())
+            .collect()
+    };
+    let study = read("study");
+    let corrected = read("corrected");
+    assert_eq!(study.len(), 30);
+    // The notebook's quirk: mfcc6 and mfcc7 are both the mean of MFCC 1-5.
+    assert!(study.iter().all(|r| r[13] == r[14]));
+    assert!(corrected.iter().any(|r| r[13] != r[14]));
+    // Corrected spectral columns are in Hz, the study's are fractions of fs/2.
+    let cent = |rows: &[Vec<String>]| rows[0][4].parse::<f64>().expect("number");
+    assert!(cent(&study) < 1.0 && cent(&corrected) > 100.0);
+    let o = subgenre(&["features", "--extractor", "essentia", "--out", "x.csv"], cache.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("essentia"));
+}
