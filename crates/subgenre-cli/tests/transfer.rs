@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use subgenre_extract::image::{imread_gray, read_gray_png};
+use subgenre_extract::image::imread_gray;
 use subgenre_fixtures::repo_root;
 
 fn subgenre(args: &[&str], cache: &Path) -> Output {
@@ -84,7 +84,7 @@ fn gtzan_colour_originals_read_as_the_grey_copies() {
         let genre = name.trim_end_matches("00000.png");
         let grey_path = gtzan.join("images").join(genre).join(name);
         let colour = imread_gray(original).expect("read original");
-        let grey = read_gray_png(&grey_path).expect("read grey copy");
+        let grey = imread_gray(&grey_path).expect("read grey copy");
         assert_eq!(
             (colour.width, colour.height),
             (grey.width, grey.height),

@@ -165,41 +165,6 @@ pub fn rgb_to_gray(r: u8, g: u8, b: u8) -> u8 {
     ((v + (1 << 13)) >> 14) as u8
 }
 
-/// Read a PNG as grey 8-bit values (0..=255, as f32), the way `cv2.imread(path,
-/// IMREAD_GRAYSCALE)` reads the study's images: colour through [`rgb_to_gray`], alpha ignored,
-/// 16-bit samples cut to their high byte.
-pub fn read_gray_png(path: &std::path::Path) -> crate::Result<Gray> {
-    let bad = |reason: String| crate::ExtractError::BadImage {
-        path: path.to_owned(),
-        reason,
-    };
-    let file = std::fs::File::open(path).map_err(|source| crate::ExtractError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().map_err(|e| bad(e.to_string()))?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).map_err(|e| bad(e.to_string()))?;
-    let (w, h) = (info.width as usize, info.height as usize);
-    let buf = &buf[..info.buffer_size()];
-    let channels = info.color_type.samples();
-    if w == 0 || h == 0 || buf.len() < w * h * channels {
-        return Err(bad(format!("{w}x{h} image with too little data")));
-    }
-    let data = buf
-        .chunks_exact(channels)
-        .take(w * h)
-        .map(|px| match px {
-            [g] | [g, _] => f32::from(*g),
-            [r, g, b] | [r, g, b, _] => f32::from(rgb_to_gray(*r, *g, *b)),
-            _ => 0.0,
-        })
-        .collect();
-    Ok(Gray::new(w, h, data))
-}
-
 /// libpng's fixed-point weights for `png_set_rgb_to_gray(png, 1, 0.299, 0.587)`, the call
 /// OpenCV's PNG decoder makes for `IMREAD_GRAYSCALE`: `coefficient * 32768 / 100000`, truncated
 /// (9797, 19234), blue the rest of 32768.
@@ -307,6 +272,28 @@ impl PngGamma {
 ///
 /// The format is recognised by the file's first bytes, not its name.
 pub fn imread_gray(path: &std::path::Path) -> crate::Result<Gray> {
+    imread_gray_inner(path)
+}
+
+/// An image file as a model input, the way the study's Python made one:
+/// `cv2.resize(cv2.imread(path, IMREAD_GRAYSCALE), (size, size), interpolation) / 255`
+/// (8-bit grey, resized on 8 bits, then scaled to [0, 1]), row-major.
+pub fn model_image(
+    path: &std::path::Path,
+    size: usize,
+    interpolation: Interpolation,
+) -> crate::Result<Vec<f32>> {
+    let img = imread_gray(path)?;
+    let bytes: Vec<u8> = img.data.iter().map(|&v| v as u8).collect();
+    Ok(
+        resize_u8(&bytes, img.width, img.height, size, size, interpolation)
+            .iter()
+            .map(|&v| f32::from(v) / 255.0)
+            .collect(),
+    )
+}
+
+fn imread_gray_inner(path: &std::path::Path) -> crate::Result<Gray> {
     let bytes = std::fs::read(path).map_err(|source| crate::ExtractError::Io {
         path: path.to_owned(),
         source,
@@ -530,7 +517,6 @@ mod tests {
         writer.finish().expect("finish");
         let img = imread_gray(&path).expect("read");
         assert_eq!(img.data, vec![0.0, 128.0, 255.0]);
-        assert_eq!(read_gray_png(&path).expect("read").data, img.data);
         let text = dir.path().join("not.png");
         std::fs::write(&text, b"hello").expect("write");
         assert!(imread_gray(&text).is_err());

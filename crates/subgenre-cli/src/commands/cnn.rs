@@ -20,7 +20,7 @@ use subgenre_eval::{
     group_split, mean, std_population, ClassificationReport, EpochStats, Report, Run, Split,
     SplitItem,
 };
-use subgenre_extract::image::{read_gray_png, resize, Interpolation};
+use subgenre_extract::image::{model_image, Interpolation};
 use subgenre_extract::{model_input, InputRoute, MelVariant};
 
 use super::mels::ensure_store;
@@ -139,13 +139,8 @@ fn load_inputs(
                 .par_iter()
                 .map(|item| {
                     let path = dir.join(format!("{}.png", item.sample_id));
-                    let img = read_gray_png(&path).map_err(|e| e.to_string())?;
                     // The study: cv2.imread grey, cv2.resize (bilinear), / 255.
-                    Ok(resize(&img, size, size, Interpolation::Linear)
-                        .data
-                        .iter()
-                        .map(|v| (v / 255.0).clamp(0.0, 1.0))
-                        .collect())
+                    model_image(&path, size, Interpolation::Linear).map_err(|e| e.to_string())
                 })
                 .collect()
         }),
@@ -572,7 +567,13 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
     let mut failures = Failures::default();
     let (pixels, labels, what): (Vec<Vec<f32>>, Vec<usize>, String) =
         if let Some(dir) = &args.images {
-            let (pixels, labels) = images_by_class(dir, &spec.classes, size, &mut failures)?;
+            // Resized as the model's training images were (bilinear unless it says area).
+            let interpolation = match spec.input.extra.get("resize").and_then(|v| v.as_str()) {
+                Some("area") => Interpolation::Area,
+                _ => Interpolation::Linear,
+            };
+            let (pixels, labels) =
+                images_by_class(dir, &spec.classes, size, interpolation, &mut failures)?;
             (pixels, labels, format!("images in {}", dir.display()))
         } else {
             let variant: MelVariant = spec.input.variant.parse()?;
@@ -671,55 +672,32 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Images in class folders (`DIR/<class>/*.png`), for classes the model knows, resized
-/// bilinearly to `size` and scaled to [0, 1].
+/// Images in class folders (`DIR/<class>/**/*.png|jpg`), for classes the model knows, read
+/// and resized as the study's Python did.
 fn images_by_class(
     dir: &Path,
     classes: &[String],
     size: usize,
+    interpolation: Interpolation,
     failures: &mut Failures,
 ) -> Result<(Vec<Vec<f32>>, Vec<usize>)> {
     let mut files: Vec<(PathBuf, usize)> = Vec::new();
-    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
-    let mut folders: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    folders.sort();
-    for folder in folders {
-        let name = folder
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let Some(label) = classes.iter().position(|c| c == name) else {
+    for (name, images) in super::transfer::class_folders(dir, super::transfer::image_files)? {
+        let Some(label) = classes.iter().position(|c| *c == name) else {
             eprintln!(
                 "skipping {}: the model has no class `{name}`",
-                folder.display()
+                dir.join(&name).display()
             );
             continue;
         };
-        let mut images: Vec<PathBuf> = std::fs::read_dir(&folder)
-            .with_context(|| format!("reading {}", folder.display()))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")))
-            .collect();
-        images.sort();
         files.extend(images.into_iter().map(|p| (p, label)));
     }
     let mut pixels = Vec::new();
     let mut labels = Vec::new();
     for (path, label) in files {
-        match read_gray_png(&path) {
-            Ok(img) => {
-                pixels.push(
-                    resize(&img, size, size, Interpolation::Linear)
-                        .data
-                        .iter()
-                        .map(|v| (v / 255.0).clamp(0.0, 1.0))
-                        .collect(),
-                );
+        match model_image(&path, size, interpolation) {
+            Ok(image) => {
+                pixels.push(image);
                 labels.push(label);
             }
             Err(e) => failures.push(path.display().to_string(), e),

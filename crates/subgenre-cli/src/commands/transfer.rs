@@ -22,7 +22,7 @@ use subgenre_eval::{
     group_split, mean, random_split, std_population, ClassificationReport, ConfusionMatrix,
     EpochStats, PartIndices, Report, Run, Split, SplitItem,
 };
-use subgenre_extract::image::{imread_gray, resize_u8, Interpolation};
+use subgenre_extract::image::{model_image, Interpolation};
 use subgenre_extract::{InputRoute, MelVariant};
 
 use super::cnn::parse_seeds;
@@ -185,7 +185,7 @@ impl Inputs {
 }
 
 /// The class folders of `dir` (sorted by name, hidden ones skipped) with their files.
-fn class_folders(
+pub(super) fn class_folders(
     dir: &Path,
     files_of: impl Fn(&Path) -> Vec<PathBuf>,
 ) -> Result<Vec<(String, Vec<PathBuf>)>> {
@@ -223,7 +223,7 @@ fn class_folders(
 }
 
 /// Image files under `folder`, walked recursively, sorted.
-fn image_files(folder: &Path) -> Vec<PathBuf> {
+pub(super) fn image_files(folder: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -332,21 +332,9 @@ fn load_images(
 ) -> Result<Inputs> {
     let folders = class_folders(dir, image_files)?;
     gather(dir, folders, jobs, failures, |path| {
-        let img = imread_gray(path).map_err(|e| e.to_string())?;
         // As the study: cv2.imread grey (uint8), cv2.resize (uint8 out), / 255.
-        let bytes: Vec<u8> = img.data.iter().map(|&v| v as u8).collect();
-        let resized = resize_u8(
-            &bytes,
-            img.width,
-            img.height,
-            size,
-            size,
-            resize.interpolation(),
-        );
-        Ok(vec![resized
-            .iter()
-            .map(|&v| f32::from(v) / 255.0)
-            .collect()])
+        let pixels = model_image(path, size, resize.interpolation()).map_err(|e| e.to_string())?;
+        Ok(vec![pixels])
     })
 }
 
