@@ -14,16 +14,16 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde_json::json;
-use subgenre_cnn::{AugmentConfig, EpochLog, InputSpec, ModelSpec, Sample, TrainConfig};
+use subgenre_cnn::{AugmentConfig, InputSpec, Sample, TrainConfig};
 use subgenre_dataset::{Cache, Selection};
 use subgenre_eval::{
-    group_split, mean, std_population, ClassificationReport, EpochStats, Report, Run, Split,
-    SplitItem,
+    group_split, mean, std_population, ClassificationReport, Report, Run, Split, SplitItem,
 };
 use subgenre_extract::image::{model_image, Interpolation};
 use subgenre_extract::{model_input, InputRoute, MelVariant};
 
 use super::mels::ensure_store;
+use super::run_folder::{check_parts, print_epoch, report_resume, RunFolder, RunIdentity};
 use super::{parse_classes, thread_pool, DataChoice, Failures};
 use crate::args::{EvaluateArgs, TrainArgs};
 
@@ -428,134 +428,74 @@ struct RunJob<'a> {
 
 impl RunJob<'_> {
     fn run(&self) -> Result<Run> {
-        let dir = self.args.out.join("runs").join(self.key.folder());
-        let result_path = dir.join("result.json");
-        let model_path = dir.join("model.sgcnn");
-        if result_path.is_file() && model_path.is_file() {
-            let text = std::fs::read_to_string(&result_path)
-                .with_context(|| format!("reading {}", result_path.display()))?;
-            let run: Run = serde_json::from_str(&text)
-                .with_context(|| format!("reading {}", result_path.display()))?;
-            if run.params.as_ref() == Some(&self.params) {
-                println!("  finished earlier: {}", result_path.display());
-                return Ok(run);
-            }
-            bail!(
-                "{} was trained with other settings ({}); use another --out or delete that folder",
-                dir.display(),
-                serde_json::to_string(&run.params).unwrap_or_default()
-            );
-        }
-        anyhow::ensure!(
-            !self.parts.train.is_empty()
-                && !self.parts.val.is_empty()
-                && !self.parts.test.is_empty(),
-            "the split leaves a part empty (train {}, validation {}, test {})",
-            self.parts.train.len(),
-            self.parts.val.len(),
-            self.parts.test.len()
+        let folder = RunFolder::new(
+            self.args.out.join("runs").join(self.key.folder()),
+            self.params.clone(),
         );
+        if let Some(run) = folder.finished()? {
+            return Ok(run);
+        }
+        check_parts(self.parts)?;
         let key = self.key;
         let args = self.args;
+        let jobs = args.jobs.unwrap_or(0);
         let config = TrainConfig::new(key.arch, key.size, key.size, self.classes.to_vec())
             .with_learning_rate(args.lr)
             .with_batch_size(args.batch_size)
             .with_max_epochs(args.epochs)
             .with_patience(self.patience)
             .with_seed(key.seed)
-            .with_threads(args.jobs.unwrap_or(0))
+            .with_threads(jobs)
             .with_augment(parse_augment(self.augment)?)
             .with_compact_channels(args.channels);
         let train = self.inputs.samples(self.selection, &self.parts.train);
         let val = self.inputs.samples(self.selection, &self.parts.val);
         let test = self.inputs.samples(self.selection, &self.parts.test);
-        let max_epochs = args.epochs;
         let started = Instant::now();
-        let outcome = subgenre_cnn::with_threads(args.jobs.unwrap_or(0), || {
-            subgenre_cnn::train(&config, train, val, &dir.join("training"), move |e: &EpochLog| {
-                println!(
-                    "  epoch {:>2}/{max_epochs}  loss {:.4}  acc {:.4} | val loss {:.4}  acc {:.4}  ({:.1} s)",
-                    e.epoch, e.train_loss, e.train_acc, e.val_loss, e.val_acc, e.seconds
-                );
-            })
+        let outcome = subgenre_cnn::with_threads(jobs, || {
+            subgenre_cnn::train(
+                &config,
+                train,
+                val,
+                &folder.training_dir(),
+                print_epoch(args.epochs),
+            )
         })
-        .with_context(|| format!("training {}", dir.display()))?;
-        if let Some(from) = outcome.resumed_from {
-            println!("  (resumed after epoch {from})");
-        }
-        let test_pixels: Vec<&[f32]> = test.iter().map(|s| s.pixels.as_slice()).collect();
-        let y_true: Vec<usize> = test.iter().map(|s| s.label).collect();
-        let y_pred = subgenre_cnn::with_threads(args.jobs.unwrap_or(0), || {
-            subgenre_cnn::predict(&outcome.model, &test_pixels, 64)
-        })?;
-        let scores = ClassificationReport::new(&y_true, &y_pred, self.classes)?;
-        let mut run = Run::new(
-            key.arch.name(),
-            key.seed,
-            &scores,
-            started.elapsed().as_secs_f64(),
-        );
-        run.variant = Some(key.variant.name().to_string());
-        run.size = Some(key.size as u32);
-        run.best_epoch = Some(outcome.best_epoch as u32);
-        run.epochs_run = Some(outcome.epochs_run as u32);
-        run.train_seconds = Some(outcome.train_seconds);
-        run.history = Some(
-            outcome
-                .history
-                .iter()
-                .map(|e| EpochStats {
-                    epoch: e.epoch as u32,
-                    train_loss: e.train_loss,
-                    train_accuracy: e.train_acc,
-                    val_loss: e.val_loss,
-                    val_accuracy: e.val_acc,
-                })
-                .collect(),
-        );
-        run.params = Some(self.params.clone());
-
+        .with_context(|| format!("training {}", folder.dir.display()))?;
+        report_resume(&outcome);
         let mut input = InputSpec::new(key.variant.name(), key.size);
         input
             .extra
             .insert("route".into(), json!(input_source(args)));
-        let spec =
-            ModelSpec::new(&outcome.model, self.classes.to_vec(), input).with_trained(json!({
-                "data": self.data_name,
-                "seed": key.seed,
-                "split": self.params.get("split"),
-                "train_clips": self.parts.train.len(),
-                "val_clips": self.parts.val.len(),
-                "test_clips": self.parts.test.len(),
-                "best_epoch": outcome.best_epoch,
-                "epochs_run": outcome.epochs_run,
-                "params": self.params,
-                "test_weighted_f1": run.weighted_f1,
-                "test_accuracy": run.accuracy,
-            }));
-        subgenre_cnn::save_model(&model_path, &outcome.model, &spec)?;
-        let title = format!(
-            "{} {} {} seed {}",
-            key.arch,
-            key.variant.name(),
-            key.size,
-            key.seed
-        );
-        if let Some(history) = &run.history {
-            subgenre_eval::learning_curves_png(
-                &dir.join("curves.png"),
-                history,
-                run.best_epoch,
-                &title,
-            )?;
-        }
-        subgenre_eval::confusion_png(&dir.join("confusion.png"), &scores.confusion, &title)?;
-        // The result last: its presence marks the run as finished.
-        let text = serde_json::to_vec_pretty(&run)?;
-        subgenre_core::write_atomic(&result_path, &text)
-            .with_context(|| format!("writing {}", result_path.display()))?;
-        subgenre_cnn::remove_checkpoints(&dir.join("training"))?;
-        Ok(run)
+        let trained = json!({
+            "data": self.data_name,
+            "split": self.params.get("split"),
+            "train_clips": self.parts.train.len(),
+            "val_clips": self.parts.val.len(),
+            "test_clips": self.parts.test.len(),
+        });
+        let id = RunIdentity {
+            model: key.arch.name(),
+            seed: key.seed,
+            classes: self.classes,
+            input,
+            title: format!(
+                "{} {} {} seed {}",
+                key.arch,
+                key.variant.name(),
+                key.size,
+                key.seed
+            ),
+        };
+        let trained = trained.as_object().cloned().unwrap_or_default();
+        folder.finish(
+            &outcome,
+            &test,
+            jobs,
+            id,
+            trained,
+            started.elapsed().as_secs_f64(),
+        )
     }
 }
 

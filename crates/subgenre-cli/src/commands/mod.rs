@@ -9,6 +9,7 @@ mod features;
 mod info;
 mod mels;
 mod predict;
+mod run_folder;
 pub mod transfer;
 
 use std::path::{Path, PathBuf};

@@ -17,15 +17,16 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use serde_json::json;
-use subgenre_cnn::{EpochLog, InputSpec, ModelConfig, ModelSpec, Sample, SavedModel, TrainConfig};
+use subgenre_cnn::{InputSpec, ModelConfig, Sample, SavedModel, TrainConfig};
 use subgenre_eval::{
-    group_split, mean, random_split, std_population, ClassificationReport, ConfusionMatrix,
-    EpochStats, PartIndices, Report, Run, Split, SplitItem,
+    group_split, mean, random_split, std_population, ConfusionMatrix, PartIndices, Report, Run,
+    Split, SplitItem,
 };
 use subgenre_extract::image::{model_image, Interpolation};
 use subgenre_extract::{InputRoute, MelVariant};
 
 use super::cnn::parse_seeds;
+use super::run_folder::{check_parts, print_epoch, report_resume, RunFolder, RunIdentity};
 use super::{thread_pool, walk_audio, Failures};
 
 /// Seconds between the starts of the 8 s windows of `--audio` files (as `subgenre predict`).
@@ -753,33 +754,11 @@ struct Job<'a> {
 
 impl Job<'_> {
     fn run(&self) -> Result<Run> {
-        let dir = &self.dir;
-        let result_path = dir.join("result.json");
-        let model_path = dir.join("model.sgcnn");
-        if result_path.is_file() && model_path.is_file() {
-            let text = std::fs::read_to_string(&result_path)
-                .with_context(|| format!("reading {}", result_path.display()))?;
-            let run: Run = serde_json::from_str(&text)
-                .with_context(|| format!("reading {}", result_path.display()))?;
-            if run.params.as_ref() == Some(&self.params) {
-                println!("  finished earlier: {}", result_path.display());
-                return Ok(run);
-            }
-            bail!(
-                "{} was trained with other settings ({}); use another --out or delete that folder",
-                dir.display(),
-                serde_json::to_string(&run.params).unwrap_or_default()
-            );
+        let folder = RunFolder::new(self.dir.clone(), self.params.clone());
+        if let Some(run) = folder.finished()? {
+            return Ok(run);
         }
-        anyhow::ensure!(
-            !self.parts.train.is_empty()
-                && !self.parts.val.is_empty()
-                && !self.parts.test.is_empty(),
-            "the split leaves a part empty (train {}, validation {}, test {})",
-            self.parts.train.len(),
-            self.parts.val.len(),
-            self.parts.test.len()
-        );
+        check_parts(self.parts)?;
         let args = self.args;
         let net = &self.base.spec.network;
         let classes = self.inputs.classes.clone();
@@ -808,94 +787,53 @@ impl Job<'_> {
         let train = self.inputs.samples(&self.parts.train);
         let val = self.inputs.samples(&self.parts.val);
         let test = self.inputs.samples(&self.parts.test);
-        let max_epochs = args.epochs;
         let started = Instant::now();
         let outcome = subgenre_cnn::with_threads(jobs, || {
-            subgenre_cnn::train_from(&config, init, train, val, &dir.join("training"), move |e: &EpochLog| {
-                println!(
-                    "  epoch {:>2}/{max_epochs}  loss {:.4}  acc {:.4} | val loss {:.4}  acc {:.4}  ({:.1} s)",
-                    e.epoch, e.train_loss, e.train_acc, e.val_loss, e.val_acc, e.seconds
-                );
-            })
+            subgenre_cnn::train_from(
+                &config,
+                init,
+                train,
+                val,
+                &folder.training_dir(),
+                print_epoch(args.epochs),
+            )
         })
-        .with_context(|| format!("training {}", dir.display()))?;
-        if let Some(from) = outcome.resumed_from {
-            println!("  (resumed after epoch {from})");
-        }
-        let test_pixels: Vec<&[f32]> = test.iter().map(|s| s.pixels.as_slice()).collect();
-        let y_true: Vec<usize> = test.iter().map(|s| s.label).collect();
-        let y_pred = subgenre_cnn::with_threads(jobs, || {
-            subgenre_cnn::predict(&outcome.model, &test_pixels, 64)
-        })?;
-        let scores = ClassificationReport::new(&y_true, &y_pred, &classes)?;
-        let mut run = Run::new(
-            self.model_name,
-            self.seed,
-            &scores,
-            started.elapsed().as_secs_f64(),
-        );
-        run.variant = Some(self.input_spec.variant.clone());
-        run.size = Some(self.input_spec.size as u32);
-        run.best_epoch = Some(outcome.best_epoch as u32);
-        run.epochs_run = Some(outcome.epochs_run as u32);
-        run.train_seconds = Some(outcome.train_seconds);
-        run.history = Some(
-            outcome
-                .history
-                .iter()
-                .map(|e| EpochStats {
-                    epoch: e.epoch as u32,
-                    train_loss: e.train_loss,
-                    train_accuracy: e.train_acc,
-                    val_loss: e.val_loss,
-                    val_accuracy: e.val_acc,
-                })
-                .collect(),
-        );
-        run.params = Some(self.params.clone());
-
+        .with_context(|| format!("training {}", folder.dir.display()))?;
+        report_resume(&outcome);
         let base = &self.base.spec;
-        let spec =
-            ModelSpec::new(&outcome.model, classes, self.input_spec.clone()).with_trained(json!({
-                "data": self.source_name,
-                "mode": self.params.get("mode"),
-                "base": if args.scratch { serde_json::Value::Null } else { json!({
-                    "path": args.base.display().to_string(),
-                    "arch": base.arch.name(),
-                    "classes": base.classes,
-                    "data": base.trained.get("data"),
-                    "weights": self.params.get("base"),
-                }) },
-                "seed": self.seed,
-                "split": self.params.get("split"),
-                "train_inputs": self.parts.train.len(),
-                "val_inputs": self.parts.val.len(),
-                "test_inputs": self.parts.test.len(),
-                "best_epoch": outcome.best_epoch,
-                "epochs_run": outcome.epochs_run,
-                "params": self.params,
-                "test_weighted_f1": run.weighted_f1,
-                "test_accuracy": run.accuracy,
-            }));
-        subgenre_cnn::save_model(&model_path, &outcome.model, &spec)?;
+        let trained = json!({
+            "data": self.source_name,
+            "mode": self.params.get("mode"),
+            "base": if args.scratch { serde_json::Value::Null } else { json!({
+                "path": args.base.display().to_string(),
+                "arch": base.arch.name(),
+                "classes": base.classes,
+                "data": base.trained.get("data"),
+                "weights": self.params.get("base"),
+            }) },
+            "split": self.params.get("split"),
+            "train_inputs": self.parts.train.len(),
+            "val_inputs": self.parts.val.len(),
+            "test_inputs": self.parts.test.len(),
+        });
         self.split
-            .save(&dir.join("split.json"))
-            .with_context(|| format!("writing {}", dir.join("split.json").display()))?;
-        let title = format!("{} seed {}", self.model_name, self.seed);
-        if let Some(history) = &run.history {
-            subgenre_eval::learning_curves_png(
-                &dir.join("curves.png"),
-                history,
-                run.best_epoch,
-                &title,
-            )?;
-        }
-        subgenre_eval::confusion_png(&dir.join("confusion.png"), &scores.confusion, &title)?;
-        // The result last: its presence marks the run as finished.
-        let text = serde_json::to_vec_pretty(&run)?;
-        subgenre_core::write_atomic(&result_path, &text)
-            .with_context(|| format!("writing {}", result_path.display()))?;
-        subgenre_cnn::remove_checkpoints(&dir.join("training"))?;
-        Ok(run)
+            .save(&folder.dir.join("split.json"))
+            .with_context(|| format!("writing {}", folder.dir.join("split.json").display()))?;
+        let id = RunIdentity {
+            model: self.model_name,
+            seed: self.seed,
+            classes: &classes,
+            input: self.input_spec.clone(),
+            title: format!("{} seed {}", self.model_name, self.seed),
+        };
+        let trained = trained.as_object().cloned().unwrap_or_default();
+        folder.finish(
+            &outcome,
+            &test,
+            jobs,
+            id,
+            trained,
+            started.elapsed().as_secs_f64(),
+        )
     }
 }
