@@ -164,17 +164,22 @@ pub fn build_store(
     let n_frames = 1 + crate::mel::CLIP_SAMPLES / crate::mel::HOP_LENGTH;
     let probe = variant.spectrogram()?;
     let n_mels = probe.filterbank().n_mels();
-    let results: Vec<std::result::Result<Array2<f32>, String>> = clips
+    // Each clip goes to f16 as soon as it is computed, so the f32 matrices of the whole set
+    // are never held at once (they would be twice the store's size).
+    let results: Vec<std::result::Result<MelStore, String>> = clips
         .par_iter()
         .map_init(
             || variant.spectrogram(),
-            |spec, (_, path)| {
+            |spec, (id, path)| {
                 let r = (|| {
                     let spec = spec.as_mut().map_err(|e| e.to_string())?;
                     let audio = subgenre_audio::load(path, &subgenre_audio::LoadOptions::default())
                         .map_err(|e| e.to_string())?;
-                    crate::mel::db_mel(spec, &audio.samples)
-                        .map_err(|e| format!("{}: {e}", path.display()))
+                    let s_db = crate::mel::db_mel(spec, &audio.samples)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let mut one = MelStore::new(variant, n_mels, n_frames);
+                    one.push(id.clone(), &s_db);
+                    Ok(one)
                 })();
                 on_done();
                 r
@@ -185,8 +190,9 @@ pub fn build_store(
     let mut failures = Vec::new();
     for ((id, _), r) in clips.iter().zip(results) {
         match r {
-            Ok(m) => {
-                store.push(id.clone(), &m);
+            Ok(one) => {
+                store.header.ids.extend(one.header.ids);
+                store.data.extend(one.data);
             }
             Err(reason) => failures.push((id.clone(), reason)),
         }

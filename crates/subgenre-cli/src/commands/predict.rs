@@ -148,11 +148,8 @@ fn print_table(predictor: &Predictor, tracks: &[TrackPrediction]) {
             .map(|(c, s)| format!("{} {:.0}%", classes[*c], 100.0 * s))
             .collect();
         let bpm = t.tempo_bpm.map_or("-".to_string(), |b| format!("{b:.1}"));
-        let length = format!(
-            "{:.0}:{:02.0}",
-            (t.duration_s / 60.0).floor(),
-            t.duration_s % 60.0
-        );
+        let secs = t.duration_s.round() as u64;
+        let length = format!("{}:{:02}", secs / 60, secs % 60);
         println!(
             "{name:<w$}  {:<lw$}  {:>4.0}%  {bpm:>6}  {length:>7}  {}{}",
             t.label,
