@@ -1,7 +1,7 @@
-//! Per-clip timings (8 s at 22050 Hz). Run with
-//! `cargo test -p subgenre-dsp --release --test timing -- --ignored --nocapture`
-//! (the workspace's test profile is optimised too). Wall-clock times: on a busy machine compare
-//! CPU time instead, e.g. `TIMING_ONLY=extract_rich perf stat -e task-clock <test binary> --ignored`.
+//! Per-clip timings of the DSP (8 s at 22050 Hz), a benchmark harness, not a test. Run with
+//! `cargo run --release -p subgenre-dsp --example dsp_timing`. Wall-clock times: on a busy
+//! machine compare CPU time instead, e.g.
+//! `TIMING_ONLY=extract_rich perf stat -e task-clock target/release/examples/dsp_timing`.
 
 use std::time::Instant;
 
@@ -57,9 +57,7 @@ fn time<T>(label: &str, reps: usize, mut f: impl FnMut() -> T) {
     );
 }
 
-#[test]
-#[ignore = "timing; run explicitly with --ignored --nocapture"]
-fn timings() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let y = clip_8s();
     for precision in [FftPrecision::F64, FftPrecision::F32] {
         let mut fx = FeatureExtractor::with_precision(22050.0, precision)?;
