@@ -72,29 +72,14 @@ pub fn confusion_png(path: &Path, cm: &ConfusionMatrix, title: &str) -> Result<(
     let width = (left + cell * k as i32 + right) as u32;
     let height = (top + cell * k as i32 + bottom) as u32;
 
-    let dir = crate::io::parent_dir(path);
-    let tmp = tempfile::Builder::new()
-        .prefix(".subgenre-")
-        .suffix(".tmp.png")
-        .tempfile_in(dir)
-        .map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-    let plot_err = |e: &dyn std::fmt::Display| Error::Plot {
-        path: path.to_owned(),
-        message: e.to_string(),
-    };
-    {
-        let root = BitMapBackend::new(tmp.path(), (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| plot_err(&e))?;
+    draw_png(path, (width, height), |root| {
         let centre = Pos::new(HPos::Center, VPos::Center);
         root.draw(&Text::new(
             title.to_owned(),
             (width as i32 / 2, 24),
             font(20.0).color(&BLACK).pos(centre),
         ))
-        .map_err(|e| plot_err(&e))?;
+        .map_err(|e| e.to_string())?;
 
         let norm = cm.row_normalised();
         for (t, row) in cm.counts.iter().enumerate() {
@@ -106,25 +91,25 @@ pub fn confusion_png(path: &Path, cm: &ConfusionMatrix, title: &str) -> Result<(
                     [(x0, y0), (x0 + cell, y0 + cell)],
                     blues(v).filled(),
                 ))
-                .map_err(|e| plot_err(&e))?;
+                .map_err(|e| e.to_string())?;
                 root.draw(&Rectangle::new(
                     [(x0, y0), (x0 + cell, y0 + cell)],
                     RGBColor(200, 200, 200).stroke_width(1),
                 ))
-                .map_err(|e| plot_err(&e))?;
+                .map_err(|e| e.to_string())?;
                 let ink = if v > 0.5 { WHITE } else { BLACK };
                 root.draw(&Text::new(
                     count.to_string(),
                     (x0 + cell / 2, y0 + cell / 2 - 10),
                     font(22.0).color(&ink).pos(centre),
                 ))
-                .map_err(|e| plot_err(&e))?;
+                .map_err(|e| e.to_string())?;
                 root.draw(&Text::new(
                     format!("{:.0}%", 100.0 * v),
                     (x0 + cell / 2, y0 + cell / 2 + 16),
                     font(14.0).color(&ink).pos(centre),
                 ))
-                .map_err(|e| plot_err(&e))?;
+                .map_err(|e| e.to_string())?;
             }
         }
         // True classes on the left, right-aligned.
@@ -137,7 +122,7 @@ pub fn confusion_png(path: &Path, cm: &ConfusionMatrix, title: &str) -> Result<(
                     .color(&BLACK)
                     .pos(Pos::new(HPos::Right, VPos::Center)),
             ))
-            .map_err(|e| plot_err(&e))?;
+            .map_err(|e| e.to_string())?;
         }
         // Predicted classes below, wrapped at hyphens to fit a cell.
         for (p, name) in cm.classes.iter().enumerate() {
@@ -150,7 +135,7 @@ pub fn confusion_png(path: &Path, cm: &ConfusionMatrix, title: &str) -> Result<(
                     ),
                     label_font.clone().color(&BLACK).pos(centre),
                 ))
-                .map_err(|e| plot_err(&e))?;
+                .map_err(|e| e.to_string())?;
             }
         }
         root.draw(&Text::new(
@@ -158,7 +143,7 @@ pub fn confusion_png(path: &Path, cm: &ConfusionMatrix, title: &str) -> Result<(
             (left + k as i32 * cell / 2, height as i32 - 22),
             font(17.0).color(&BLACK).pos(centre),
         ))
-        .map_err(|e| plot_err(&e))?;
+        .map_err(|e| e.to_string())?;
         root.draw(&Text::new(
             "true".to_owned(),
             (22, top + k as i32 * cell / 2),
@@ -167,14 +152,9 @@ pub fn confusion_png(path: &Path, cm: &ConfusionMatrix, title: &str) -> Result<(
                 .transform(FontTransform::Rotate270)
                 .pos(centre),
         ))
-        .map_err(|e| plot_err(&e))?;
-        root.present().map_err(|e| plot_err(&e))?;
-    }
-    tmp.persist(path).map_err(|e| Error::Io {
-        path: path.to_owned(),
-        source: e.error,
-    })?;
-    Ok(())
+        .map_err(|e| e.to_string())?;
+        Ok(())
+    })
 }
 
 /// One line of a line chart: its name (for the legend) and its points.
@@ -221,6 +201,24 @@ pub fn line_charts_png(path: &Path, panels: &[Panel<'_>]) -> Result<()> {
     ensure_font(path)?;
     let n = panels.len().max(1) as u32;
     let (panel_w, panel_h) = (560u32, 380u32);
+    draw_png(path, (panel_w * n, panel_h), |root| {
+        let areas = root.split_evenly((1, n as usize));
+        for (area, panel) in areas.iter().zip(panels) {
+            draw_panel(area, panel).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })
+}
+
+type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// A white `size` canvas handed to `draw`, written to `path` atomically (a temporary PNG beside
+/// it, then renamed).
+fn draw_png(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&Canvas<'_>) -> std::result::Result<(), String>,
+) -> Result<()> {
     let dir = crate::io::parent_dir(path);
     let tmp = tempfile::Builder::new()
         .prefix(".subgenre-")
@@ -230,18 +228,15 @@ pub fn line_charts_png(path: &Path, panels: &[Panel<'_>]) -> Result<()> {
             path: path.to_owned(),
             source,
         })?;
-    let plot_err = |e: &dyn std::fmt::Display| Error::Plot {
+    let plot_err = |message: String| Error::Plot {
         path: path.to_owned(),
-        message: e.to_string(),
+        message,
     };
     {
-        let root = BitMapBackend::new(tmp.path(), (panel_w * n, panel_h)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| plot_err(&e))?;
-        let areas = root.split_evenly((1, n as usize));
-        for (area, panel) in areas.iter().zip(panels) {
-            draw_panel(area, panel).map_err(|e| plot_err(&e))?;
-        }
-        root.present().map_err(|e| plot_err(&e))?;
+        let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_err(e.to_string()))?;
+        draw(&root).map_err(plot_err)?;
+        root.present().map_err(|e| plot_err(e.to_string()))?;
     }
     tmp.persist(path).map_err(|e| Error::Io {
         path: path.to_owned(),
