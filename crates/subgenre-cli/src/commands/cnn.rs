@@ -119,18 +119,30 @@ fn parse_augment(which: &str) -> Result<AugmentConfig> {
     Ok(config)
 }
 
-/// Model inputs of a data set's clips: per clip (in `selection` order) its pixels, or `None`
-/// where the clip or image could not be read (reported in `failures`).
-fn load_inputs(
-    selection: &Selection,
+/// Which model input to make of each clip: a mel variant at `size` x `size` by `route`, or
+/// the clip's image from a folder.
+struct InputKind<'a> {
     variant: MelVariant,
     size: usize,
     route: InputRoute,
-    images: Option<&Path>,
+    images: Option<&'a Path>,
+}
+
+/// Model inputs of a data set's clips; the clips whose audio or image could not be read are
+/// left out and reported in `failures`.
+fn load_inputs(
+    selection: &Selection,
+    kind: &InputKind<'_>,
     cache: &Cache,
     jobs: Option<usize>,
     failures: &mut Failures,
-) -> Result<Vec<Option<Vec<f32>>>> {
+) -> Result<InputSet> {
+    let InputKind {
+        variant,
+        size,
+        route,
+        images,
+    } = *kind;
     let pool = thread_pool(jobs)?;
     let inputs: Vec<Result<Vec<f32>, String>> = match images {
         Some(dir) => pool.install(|| {
@@ -158,18 +170,20 @@ fn load_inputs(
             })
         }
     };
-    Ok(selection
-        .items
-        .iter()
-        .zip(inputs)
-        .map(|(item, r)| match r {
-            Ok(pixels) => Some(pixels),
-            Err(reason) => {
-                failures.push(item.sample_id.clone(), reason);
-                None
+    let mut set = InputSet {
+        rows: Vec::new(),
+        pixels: Vec::new(),
+    };
+    for (row, (item, r)) in selection.items.iter().zip(inputs).enumerate() {
+        match r {
+            Ok(pixels) => {
+                set.rows.push(row);
+                set.pixels.push(pixels);
             }
-        })
-        .collect())
+            Err(reason) => failures.push(item.sample_id.clone(), reason),
+        }
+    }
+    Ok(set)
 }
 
 /// What one (variant, size) input set gives the runs: samples per clip and the split items.
@@ -280,21 +294,13 @@ pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCo
     for &variant in &variants {
         for &size in &sizes {
             let mut input_failures = Failures::default();
-            let loaded = load_inputs(
-                &selection,
+            let kind = InputKind {
                 variant,
                 size,
                 route,
-                args.images.as_deref(),
-                cache,
-                args.jobs,
-                &mut input_failures,
-            )?;
-            let (rows, pixels): (Vec<usize>, Vec<Vec<f32>>) = loaded
-                .into_iter()
-                .enumerate()
-                .filter_map(|(r, p)| p.map(|p| (r, p)))
-                .unzip();
+                images: args.images.as_deref(),
+            };
+            let inputs = load_inputs(&selection, &kind, cache, args.jobs, &mut input_failures)?;
             input_failures.report("inputs");
             if !input_failures.is_empty() {
                 failures.push(
@@ -302,7 +308,6 @@ pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCo
                     format!("{} clips without input, left out", input_failures.len()),
                 );
             }
-            let inputs = InputSet { rows, pixels };
             for &seed in &seeds {
                 let items = inputs.items(&selection);
                 let split = match &fixed_split {
@@ -524,22 +529,13 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
             let choice = DataChoice::resolve(&args.data, cache)?;
             let classes = subgenre_dataset::ClassSet::from_names(spec.classes.clone());
             let selection = choice.open()?.select(&classes);
-            let loaded = load_inputs(
-                &selection,
+            let kind = InputKind {
                 variant,
                 size,
                 route,
-                None,
-                cache,
-                args.jobs,
-                &mut failures,
-            )?;
-            let (rows, pixels): (Vec<usize>, Vec<Vec<f32>>) = loaded
-                .into_iter()
-                .enumerate()
-                .filter_map(|(r, p)| p.map(|p| (r, p)))
-                .unzip();
-            let inputs = InputSet { rows, pixels };
+                images: None,
+            };
+            let inputs = load_inputs(&selection, &kind, cache, args.jobs, &mut failures)?;
             let items = inputs.items(&selection);
             let trained_seed = spec.trained.get("seed").and_then(|v| v.as_u64());
             // A model trained on a split file names it: score on that file's test part.
