@@ -420,7 +420,12 @@ fn pyaudioanalysis_extractor_keeps_the_study_mapping_and_offers_a_corrected_one(
         );
         assert!(o.status.success(), "{}", stderr(&o));
         let mut reader = csv::Reader::from_path(&csv).expect("csv");
-        let header: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
         assert_eq!(header[2], "chroma_stft");
         assert_eq!(header[14], "mfcc7");
         reader
@@ -437,7 +442,10 @@ fn pyaudioanalysis_extractor_keeps_the_study_mapping_and_offers_a_corrected_one(
     // Corrected spectral columns are in Hz, the study's are fractions of fs/2.
     let cent = |rows: &[Vec<String>]| rows[0][4].parse::<f64>().expect("number");
     assert!(cent(&study) < 1.0 && cent(&corrected) > 100.0);
-    let o = subgenre(&["features", "--extractor", "essentia", "--out", "x.csv"], cache.path());
+    let o = subgenre(
+        &["features", "--extractor", "essentia", "--out", "x.csv"],
+        cache.path(),
+    );
     assert!(!o.status.success());
     assert!(stderr(&o).contains("essentia"));
 }
