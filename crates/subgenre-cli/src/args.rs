@@ -67,6 +67,9 @@ pub enum Command {
     /// About the shipped model (or a saved one): what it is and how it was trained.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Rerun the whole study in one command (data set, features, classic models under both
+    /// protocols, mel stores, CNNs, transfer) into an HTML report beside the study's figures.
+    Reproduce(ReproduceArgs),
     /// Show or empty the cache folder.
     #[command(subcommand)]
     Cache(CacheCommand),
@@ -391,4 +394,58 @@ pub enum ModelCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Rerun with the same --out to resume: finished steps with the same inputs \
+are skipped (OUT/steps.json), finished training runs are kept and a killed one resumes from its \
+last epoch. OUT/index.html is one self-contained page; OUT/report.json holds the same figures \
+for tools.\n\nExamples:\n  subgenre reproduce                          # the bundled demo set, \
+a few minutes\n  subgenre reproduce --data ../shared/data/hardtechno --gtzan \
+../shared/data/gtzan/images --out study"
+)]
+pub struct ReproduceArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// `quick`: the shipped network (compact) and the study's best (cnn_drop_first) on normal
+    /// 128 inputs; `study`: the study's whole grid (cnn_main, cnn_drop_first, cnn_1_2 on normal
+    /// and low, 128 and 256; cnn_2_1 on normal 128) beside compact.
+    #[arg(long, value_enum, default_value_t = Grid::Quick)]
+    pub grid: Grid,
+    /// Class folders of spectrogram images (e.g. ../shared/data/gtzan/images) for the transfer
+    /// step: the first seed's compact model fine-tuned on them, and the same network from
+    /// scratch. Left out without it.
+    #[arg(long, value_name = "DIR")]
+    pub gtzan: Option<PathBuf>,
+    /// Seeds: one split and one run per seed, for every model.
+    #[arg(long, default_value = "42,43,44,45,46", value_name = "LIST")]
+    pub seeds: String,
+    /// The most epochs per CNN run (the study: 50).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub epochs: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output folder: index.html, report.json, and one folder per step.
+    #[arg(long, default_value = "subgenre-report", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// How much of the study's CNN grid `reproduce` trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Grid {
+    /// compact and cnn_drop_first, normal 128.
+    Quick,
+    /// The study's whole grid.
+    Study,
+}
+
+impl Grid {
+    pub fn name(self) -> &'static str {
+        match self {
+            Grid::Quick => "quick",
+            Grid::Study => "study",
+        }
+    }
 }

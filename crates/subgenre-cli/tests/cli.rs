@@ -449,3 +449,87 @@ fn pyaudioanalysis_extractor_keeps_the_study_mapping_and_offers_a_corrected_one(
     assert!(!o.status.success());
     assert!(stderr(&o).contains("essentia"));
 }
+
+#[test]
+fn reproduce_runs_every_step_on_the_demo_and_resumes() {
+    let cache = tempfile::tempdir().expect("tmp");
+    let out = tempfile::tempdir().expect("tmp");
+    let out_dir = out.path().join("study");
+    let out_s = out_dir.to_str().expect("utf-8 path");
+    let args = [
+        "reproduce",
+        "--seeds",
+        "42",
+        "--epochs",
+        "2",
+        "--jobs",
+        "2",
+        "--out",
+        out_s,
+    ];
+    let o = subgenre(&args, cache.path());
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join(name)).expect(name))
+            .expect("json")
+    };
+    let report = read("report.json");
+    let steps = report["steps"].as_array().expect("steps");
+    let names: Vec<&str> = steps.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "dataset",
+            "features",
+            "features-rich",
+            "classic-study",
+            "classic-group",
+            "classic-group-rich",
+            "mels-normal",
+            "cnn-compact",
+            "cnn-study",
+            "report"
+        ]
+    );
+    assert!(steps.iter().all(|s| s["status"] == "done"), "{steps:?}");
+    assert_eq!(report["classic"].as_array().map(Vec::len), Some(3));
+    let cnn = report["cnn"].as_array().expect("cnn sections");
+    let models: Vec<&str> = cnn
+        .iter()
+        .filter_map(|s| s["report"]["runs"][0]["model"].as_str())
+        .collect();
+    assert_eq!(models, ["compact", "cnn_drop_first"]);
+    assert_eq!(report["dataset"]["selected_clips"], 30);
+
+    let html = std::fs::read_to_string(out_dir.join("index.html")).expect("index.html");
+    for needle in [
+        "Classic models",
+        "CNNs on mel-spectrograms",
+        "cnn_drop_first",
+        "0.777 ± 0.031", // the study's published cnn_drop_first figure beside ours
+        "Learning curves",
+        "non-techno-drop",
+    ] {
+        assert!(html.contains(needle), "index.html lacks {needle}");
+    }
+    // Every figure is embedded: 3 classic sections x 3 models + 2 CNN confusions + 2 curves.
+    let images = html.matches("src=\"data:image/png;base64,").count();
+    assert!(images >= 13, "{images} embedded figures");
+    assert!(!html.contains("unreadable"));
+
+    // A rerun skips the finished steps and runs.
+    let o = subgenre(&args, cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("finished earlier"), "{}", stdout(&o));
+    let report = read("report.json");
+    let status = |name: &str| {
+        report["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["name"] == name))
+            .map(|s| s["status"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(status("features").as_deref(), Some("cached"));
+    assert_eq!(status("classic-group").as_deref(), Some("cached"));
+    // Training steps always run, but their finished runs are kept.
+    assert_eq!(status("cnn-compact").as_deref(), Some("done"));
+}

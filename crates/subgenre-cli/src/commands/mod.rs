@@ -9,6 +9,7 @@ mod features;
 mod info;
 mod mels;
 mod predict;
+mod reproduce;
 mod run_folder;
 pub mod transfer;
 
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Transfer(args) => transfer::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Model(cmd) => predict::run_model(cmd),
+        Command::Reproduce(args) => reproduce::run(args, &cache),
         Command::Cache(cmd) => cache::run(cmd, &cache),
     }
 }
