@@ -312,6 +312,11 @@ pub struct TrainArgs {
     /// mixup, or spec+mixup. Default: spec for compact, none for the study's networks.
     #[arg(long, value_name = "WHICH")]
     pub augment: Option<String>,
+    /// Train the model to ship (`train` only): on the train and test parts together, early
+    /// stopping on the validation part. Its report then scores the validation part, which
+    /// early stopping saw: an optimistic figure; the honest one is the same run without it.
+    #[arg(long = "final")]
+    pub final_fit: bool,
     /// compact only: channels of the first block (then x2, x4, x8).
     #[arg(long, default_value_t = 16, value_name = "N")]
     pub channels: usize,

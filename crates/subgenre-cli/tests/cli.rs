@@ -533,3 +533,103 @@ fn reproduce_runs_every_step_on_the_demo_and_resumes() {
     // Training steps always run, but their finished runs are kept.
     assert_eq!(status("cnn-compact").as_deref(), Some("done"));
 }
+
+#[test]
+fn train_final_fits_train_and_test_parts_and_says_so() {
+    let cache = tempfile::tempdir().expect("tmp");
+    let out = tempfile::tempdir().expect("tmp");
+    let out_s = out.path().to_str().expect("utf-8 path");
+    let common = [
+        "--arch",
+        "compact",
+        "--size",
+        "64",
+        "--seeds",
+        "42",
+        "--epochs",
+        "1",
+        "--channels",
+        "4",
+        "--jobs",
+        "1",
+        "--out",
+        out_s,
+    ];
+    let mut args = vec!["train"];
+    args.extend(common);
+    let o = subgenre(&args, cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plain: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("runs/compact_normal64_seed42/result.json"))
+            .expect("result"),
+    )
+    .expect("json");
+    let test_clips: u64 = plain["per_class"]
+        .as_object()
+        .expect("per class")
+        .values()
+        .map(|m| m["support"].as_u64().unwrap_or(0))
+        .sum();
+
+    // `common` ends with `--out DIR`: the same options with --final, into `dir`.
+    fn final_into<'a>(common: &[&'a str], dir: &'a str) -> Vec<&'a str> {
+        let mut a = vec!["train", "--final"];
+        a.extend(&common[..common.len() - 1]);
+        a.push(dir);
+        a
+    }
+    // --final on the same folder is another setting: refused, not mixed in.
+    let o = subgenre(&final_into(&common, out_s), cache.path());
+    assert!(stderr(&o).contains("other settings"), "{}", stderr(&o));
+
+    let out2 = tempfile::tempdir().expect("tmp");
+    let out2_s = out2.path().to_str().expect("utf-8 path");
+    let o = subgenre(&final_into(&common, out2_s), cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("scored on validation"),
+        "{}",
+        stdout(&o)
+    );
+    let run_dir = out2.path().join("runs/compact_normal64_seed42");
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("result.json")).expect("result"),
+    )
+    .expect("json");
+    assert_eq!(result["params"]["fit"], "train+test");
+    let o = subgenre(
+        &[
+            "model",
+            "info",
+            "--json",
+            "--model",
+            run_dir.join("model.sgcnn").to_str().expect("utf-8"),
+        ],
+        cache.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(info["trained"]["test_clips"], 0, "{info}");
+    // The validation part it is scored on differs in size from the test part it trained on.
+    let scored: u64 = result["per_class"]
+        .as_object()
+        .expect("per class")
+        .values()
+        .map(|m| m["support"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        scored,
+        info["trained"]["val_clips"].as_u64().expect("val clips")
+    );
+    assert!(test_clips > 0);
+
+    let mut experiment = vec!["experiment", "--final"];
+    experiment.extend(common);
+    let o = subgenre(&experiment, cache.path());
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--final is for `train`"),
+        "{}",
+        stderr(&o)
+    );
+}

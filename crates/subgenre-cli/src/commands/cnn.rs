@@ -246,6 +246,10 @@ pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCo
     if let Some(augment) = &args.augment {
         parse_augment(augment)?;
     }
+    anyhow::ensure!(
+        !(args.final_fit && mode == Mode::Experiment),
+        "--final is for `train` (one model to ship), not `experiment`"
+    );
     if mode == Mode::Train && (archs.len() > 1 || variants.len() > 1 || sizes.len() > 1) {
         bail!("`train` takes one --arch, --variant and --size; `experiment` runs grids");
     }
@@ -314,7 +318,14 @@ pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCo
                     Some(s) => s.clone(),
                     None => group_split(&items, seed)?,
                 };
-                let parts = split.indices(&items)?;
+                let mut parts = split.indices(&items)?;
+                if args.final_fit {
+                    // The test part joins training; the validation part, kept for early
+                    // stopping, is the only one left to score.
+                    let test = std::mem::take(&mut parts.test);
+                    parts.train.extend(test);
+                    parts.test = parts.val.clone();
+                }
                 for &arch in &archs {
                     done += 1;
                     let key = RunKey {
@@ -326,13 +337,17 @@ pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCo
                     let augment = args.augment.clone().unwrap_or_else(|| {
                         if arch.is_study() { "none" } else { "spec" }.to_string()
                     });
-                    let params = run_params(&args, patience, &augment, &split_name);
+                    let mut params = run_params(&args, patience, &augment, &split_name);
+                    if args.final_fit {
+                        params.insert("fit".into(), json!("train+test"));
+                    }
                     println!(
-                        "\n[{done}/{total}] {} {} {size}x{size} seed {seed}: train {} / validation {} / test {} clips",
+                        "\n[{done}/{total}] {} {} {size}x{size} seed {seed}: train {} / validation {} / {} {} clips",
                         arch,
                         variant.name(),
                         parts.train.len(),
                         parts.val.len(),
+                        if args.final_fit { "scored on validation (--final: train = train+test)" } else { "test" },
                         parts.test.len()
                     );
                     let job = RunJob {
@@ -479,6 +494,13 @@ impl RunJob<'_> {
             "val_clips": self.parts.val.len(),
             "test_clips": self.parts.test.len(),
         });
+        let mut trained = trained;
+        if args.final_fit {
+            trained["fit"] = json!(
+                "train+test parts; early stopping and the scores on the validation part (optimistic)"
+            );
+            trained["test_clips"] = json!(0);
+        }
         let id = RunIdentity {
             model: key.arch.name(),
             seed: key.seed,

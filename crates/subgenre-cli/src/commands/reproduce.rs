@@ -308,6 +308,7 @@ pub fn run(args: ReproduceArgs, cache: &Cache) -> Result<ExitCode> {
         batch_size: 64,
         augment: None,
         channels: 16,
+        final_fit: false,
         jobs: args.jobs,
         out: out.join("cnn").join(folder),
     };
@@ -491,10 +492,17 @@ fn gather_sections(
             out,
             transfer_dir,
             "transfer-gtzan",
-            "GTZAN (10 genres, 999 spectrogram images)",
-            "Split 70/15/15 stratified by genre, seed 42 for every run; batch 32, patience 10.",
+            "",
+            "Split 70/15/15 stratified by class, seed 42 for every run; batch 32, patience 10.",
             true,
         ) {
+            let mut section = section;
+            // What the folder held (GTZAN: 10 genres), not assumed.
+            section.title = format!(
+                "The --gtzan set: {} classes ({})",
+                section.report.classes.len(),
+                section.report.classes.join(", ")
+            );
             transfer_sections.push(section);
         }
     }
