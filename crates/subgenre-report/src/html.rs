@@ -40,15 +40,25 @@ pub fn render_html(report: &StudyReport, dir: &Path) -> Result<String> {
 <meta name=\"viewport\" content=\"width=device-width\"><title>subgenre study report</title>\
 <style>{STYLE}</style></head><body>"
     );
+    // Finished training runs are picked up, not redone: count their own training time.
+    let trained: Vec<f64> = report
+        .cnn
+        .iter()
+        .chain(&report.transfer)
+        .flat_map(|s| s.report.runs.iter().filter_map(|r| r.train_seconds))
+        .collect();
     let _ = write!(
         h,
         "<h1>subgenre: the hard-techno study, reproduced</h1>\
-<p class=\"meta\">{} · data: {} · grid: {} · written {} · {} of work</p>",
+<p class=\"meta\">{} · data: {} · grid: {} · written {} · steps: {} this run · CNN training: {} \
+over {} runs</p>",
         esc(&report.version),
         esc(&report.data),
         esc(&report.grid),
         esc(&report.generated),
-        duration(report.total_seconds)
+        duration(report.total_seconds),
+        duration(trained.iter().sum()),
+        trained.len()
     );
     h.push_str(
         "<nav><a href=\"#steps\">Steps</a><a href=\"#data\">Data set</a>\
