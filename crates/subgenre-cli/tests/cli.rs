@@ -610,6 +610,8 @@ fn train_final_fits_train_and_test_parts_and_says_so() {
     assert!(o.status.success(), "{}", stderr(&o));
     let info: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(info["trained"]["test_clips"], 0, "{info}");
+    assert!(info["trained"]["test_weighted_f1"].is_null(), "{info}");
+    assert_eq!(info["trained"]["val_weighted_f1"], result["weighted_f1"]);
     // The validation part it is scored on differs in size from the test part it trained on.
     let scored: u64 = result["per_class"]
         .as_object()

@@ -513,6 +513,7 @@ impl RunJob<'_> {
                 key.size,
                 key.seed
             ),
+            scored_on_validation: args.final_fit,
         };
         let trained = trained.as_object().cloned().unwrap_or_default();
         folder.finish(

@@ -24,6 +24,8 @@ pub struct RunIdentity<'a> {
     pub classes: &'a [String],
     pub input: InputSpec,
     pub title: String,
+    /// The scores are of the validation part (a `--final` fit trained on the test part).
+    pub scored_on_validation: bool,
 }
 
 impl RunFolder {
@@ -107,8 +109,9 @@ impl RunFolder {
         trained.insert("best_epoch".into(), json!(outcome.best_epoch));
         trained.insert("epochs_run".into(), json!(outcome.epochs_run));
         trained.insert("params".into(), json!(self.params));
-        trained.insert("test_weighted_f1".into(), json!(run.weighted_f1));
-        trained.insert("test_accuracy".into(), json!(run.accuracy));
+        let part = if id.scored_on_validation { "val" } else { "test" };
+        trained.insert(format!("{part}_weighted_f1"), json!(run.weighted_f1));
+        trained.insert(format!("{part}_accuracy"), json!(run.accuracy));
         let spec = ModelSpec::new(&outcome.model, id.classes.to_vec(), id.input)
             .with_trained(serde_json::Value::Object(trained));
         subgenre_cnn::save_model(&self.model_path(), &outcome.model, &spec)?;

@@ -825,6 +825,7 @@ impl Job<'_> {
             classes: &classes,
             input: self.input_spec.clone(),
             title: format!("{} seed {}", self.model_name, self.seed),
+            scored_on_validation: false,
         };
         let trained = trained.as_object().cloned().unwrap_or_default();
         folder.finish(
