@@ -516,8 +516,12 @@ fn summary_line(path: &Path) -> String {
             .summary
             .iter()
             .map(|row| {
+                let input = match (&row.variant, row.size) {
+                    (Some(variant), Some(size)) => format!(" ({variant} {size})"),
+                    _ => String::new(),
+                };
                 format!(
-                    "{} {:.3} ± {:.3}",
+                    "{}{input} {:.3} ± {:.3}",
                     row.model, row.weighted_f1_mean, row.weighted_f1_std
                 )
             })

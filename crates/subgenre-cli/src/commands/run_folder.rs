@@ -109,7 +109,11 @@ impl RunFolder {
         trained.insert("best_epoch".into(), json!(outcome.best_epoch));
         trained.insert("epochs_run".into(), json!(outcome.epochs_run));
         trained.insert("params".into(), json!(self.params));
-        let part = if id.scored_on_validation { "val" } else { "test" };
+        let part = if id.scored_on_validation {
+            "val"
+        } else {
+            "test"
+        };
         trained.insert(format!("{part}_weighted_f1"), json!(run.weighted_f1));
         trained.insert(format!("{part}_accuracy"), json!(run.accuracy));
         let spec = ModelSpec::new(&outcome.model, id.classes.to_vec(), id.input)
