@@ -69,7 +69,7 @@ impl Pipeline {
         key: Option<&CacheKey>,
         outputs: &[PathBuf],
         work: impl FnOnce() -> Result<String>,
-    ) -> bool {
+    ) {
         let n = self.records.len() + 1;
         println!("\n=== [{n}/{}] {name} ===", self.total_steps);
         if let (Some(key), Some(done)) = (key, self.finished.get(name)) {
@@ -84,7 +84,7 @@ impl Pipeline {
                     seconds: done.seconds,
                     detail: done.detail.clone(),
                 });
-                return true;
+                return;
             }
         }
         let started = Instant::now();
@@ -122,7 +122,6 @@ impl Pipeline {
             seconds,
             detail,
         });
-        status == "done"
     }
 
     fn save_state(&self) {
