@@ -487,19 +487,23 @@ impl RunJob<'_> {
         input
             .extra
             .insert("route".into(), json!(input_source(args)));
-        let trained = json!({
+        // A --final fit trained on the test part: no clip is left unseen.
+        let test_clips = if args.final_fit {
+            0
+        } else {
+            self.parts.test.len()
+        };
+        let mut trained = json!({
             "data": self.data_name,
             "split": self.params.get("split"),
             "train_clips": self.parts.train.len(),
             "val_clips": self.parts.val.len(),
-            "test_clips": self.parts.test.len(),
+            "test_clips": test_clips,
         });
-        let mut trained = trained;
         if args.final_fit {
             trained["fit"] = json!(
                 "train+test parts; early stopping and the scores on the validation part (optimistic)"
             );
-            trained["test_clips"] = json!(0);
         }
         let id = RunIdentity {
             model: key.arch.name(),
