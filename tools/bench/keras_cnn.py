@@ -23,10 +23,30 @@ import time
 from _common import header
 
 
+def build_compact(size, classes, channels=16):
+    """`compact` (crates/subgenre-cnn/src/model.rs): four blocks of 3x3 conv, batch norm, ReLU and
+    2x2 max pool (c, 2c, 4c, 8c channels), the mean over time, dropout, Dense(8c), Dense."""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    body = [keras.Input((size, size, 1))]
+    for c in (channels, 2 * channels, 4 * channels, 8 * channels):
+        body += [layers.Conv2D(c, (3, 3), padding="same"), layers.BatchNormalization(),
+                 layers.ReLU(), layers.MaxPooling2D((2, 2))]
+    # Input rows are mel bands, columns time frames: axis 2 is time.
+    head = [layers.Lambda(lambda x: keras.ops.mean(x, axis=2)), layers.Flatten(),
+            layers.Dropout(0.5), layers.Dense(8 * channels, activation="relu")]
+    return keras.Sequential(body + head + [layers.Dense(classes, activation="softmax")])
+
+
 def build(arch, size, classes):
     from tensorflow import keras
     from tensorflow.keras import layers
 
+    if arch == "compact":
+        model = build_compact(size, classes)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
     first_pool = {
         "cnn_main": layers.MaxPooling2D((2, 2)),
         "cnn_drop_first": layers.MaxPooling2D((2, 2)),
