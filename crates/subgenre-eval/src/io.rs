@@ -1,6 +1,5 @@
 //! Atomic file writing: write a temporary file in the target's folder, then rename it.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -14,30 +13,10 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// The folder a file is written in (`.` for a bare file name).
-pub(crate) fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
-/// Writes `bytes` to `path` atomically: readers see the old file or the new
-/// one, never a half-written one. The folder must exist.
+/// Writes `bytes` to `path` atomically (creating missing folders): readers see the old file or
+/// the new one, never a half-written one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = parent_dir(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".subgenre-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err(path))?;
-    tmp.write_all(bytes).map_err(io_err(path))?;
-    tmp.as_file().sync_all().map_err(io_err(path))?;
-    tmp.persist(path).map_err(|e| Error::Io {
-        path: path.to_owned(),
-        source: e.error,
-    })?;
-    Ok(())
+    subgenre_core::write_atomic(path, bytes).map_err(io_err(path))
 }
 
 /// Serialises `value` as pretty JSON (with a final newline) and writes it atomically.
@@ -63,10 +42,11 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "[\n  4\n]\n");
         let names: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
         assert_eq!(names.len(), 1);
-        let missing = dir.path().join("no/such/dir/a.json");
-        assert!(matches!(
-            write_atomic(&missing, b"x"),
-            Err(Error::Io { .. })
-        ));
+        // A file where a folder should be: the error names the path.
+        let blocked = dir.path().join("a.json/b.json");
+        match write_atomic(&blocked, b"x") {
+            Err(Error::Io { path, .. }) => assert_eq!(path, blocked),
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
     }
 }

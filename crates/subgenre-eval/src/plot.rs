@@ -212,37 +212,44 @@ pub fn line_charts_png(path: &Path, panels: &[Panel<'_>]) -> Result<()> {
 
 type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
-/// A white `size` canvas handed to `draw`, written to `path` atomically (a temporary PNG beside
-/// it, then renamed).
+/// A white `size` canvas handed to `draw`, written to `path` atomically as a PNG.
 fn draw_png(
     path: &Path,
     size: (u32, u32),
     draw: impl FnOnce(&Canvas<'_>) -> std::result::Result<(), String>,
 ) -> Result<()> {
-    let dir = crate::io::parent_dir(path);
-    let tmp = tempfile::Builder::new()
-        .prefix(".subgenre-")
-        .suffix(".tmp.png")
-        .tempfile_in(dir)
-        .map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?;
     let plot_err = |message: String| Error::Plot {
         path: path.to_owned(),
         message,
     };
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
-        let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| plot_err(e.to_string()))?;
         draw(&root).map_err(plot_err)?;
         root.present().map_err(|e| plot_err(e.to_string()))?;
     }
-    tmp.persist(path).map_err(|e| Error::Io {
-        path: path.to_owned(),
-        source: e.error,
-    })?;
-    Ok(())
+    let png = encode_png(&rgb, size).map_err(|e| plot_err(e.to_string()))?;
+    crate::io::write_atomic(path, &png)
+}
+
+/// Plots are flat colours and thin lines: with adaptive row filters and the strongest deflate
+/// they come out about 4x smaller than plotters' own encoding (a learning-curve figure: 208 ->
+/// ~55 kB), which matters once a report embeds dozens of them.
+fn encode_png(
+    rgb: &[u8],
+    (width, height): (u32, u32),
+) -> std::result::Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Best);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(bytes)
 }
 
 fn draw_panel<DB: DrawingBackend>(
@@ -427,6 +434,18 @@ mod tests {
         );
         let leftovers = std::fs::read_dir(dir.path()).expect("list").count();
         assert_eq!(leftovers, 1, "no temporary file left behind");
+        // It decodes to the canvas, and something was drawn on the white.
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .expect("png header");
+        let mut rgb = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut rgb).expect("png data");
+        assert_eq!(
+            (info.width, info.height, info.color_type),
+            (1120, 380, png::ColorType::Rgb)
+        );
+        let drawn = rgb.chunks(3).filter(|p| p != &[255, 255, 255]).count();
+        assert!(drawn > 5_000, "only {drawn} non-white pixels");
     }
 
     #[test]
