@@ -74,7 +74,11 @@ fn run(b: usize) {
         let conv = Conv2dConfig::new([1, 32], [3, 3])
             .with_padding(PaddingConfig2d::Same)
             .init(&ad);
-        let x = Tensor::<4>::random([b, 1, 128, 128], burn::tensor::Distribution::Default, &device);
+        let x = Tensor::<4>::random(
+            [b, 1, 128, 128],
+            burn::tensor::Distribution::Default,
+            &device,
+        );
         let xa = Tensor::<4>::from_data(x.to_data(), &ad);
         let reference = conv.valid().forward(x.clone()).into_data();
         let fast = conv_one_channel_as_matmul(&conv.valid(), x.clone()).into_data();
@@ -89,7 +93,9 @@ fn run(b: usize) {
             conv.forward(xa.clone()).sum().backward()
         });
         time("conv 1->32 @128 fwd+bwd as patches x matmul", 2, || {
-            conv_one_channel_as_matmul(&conv, xa.clone()).sum().backward()
+            conv_one_channel_as_matmul(&conv, xa.clone())
+                .sum()
+                .backward()
         });
     }
     for (cin, cout, size) in [(1, 32, 128), (32, 64, 64), (64, 128, 32)] {
@@ -113,7 +119,9 @@ fn run(b: usize) {
             conv_one_channel_as_matmul(&conv.valid(), x.clone()).into_data()
         });
         time(&format!("{head} fwd+bwd as patches x matmul"), 2, || {
-            conv_one_channel_as_matmul(&conv, xa.clone()).sum().backward()
+            conv_one_channel_as_matmul(&conv, xa.clone())
+                .sum()
+                .backward()
         });
         time(&format!("{head} forward (plain device)"), 2, || {
             conv.valid().forward(x.clone()).into_data()

@@ -220,12 +220,11 @@ fn conv3x3_one_channel(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     // Row-major over the kernel, matching the weight layout [C_out, 1, 3, 3].
     for dy in 0..3 {
         for dx in 0..3 {
-            shifted.push(padded.clone().slice([
-                0..batch,
-                0..1,
-                dy..dy + height,
-                dx..dx + width,
-            ]));
+            shifted.push(
+                padded
+                    .clone()
+                    .slice([0..batch, 0..1, dy..dy + height, dx..dx + width]),
+            );
         }
     }
     let neighbourhoods = Tensor::cat(shifted, 1).reshape([batch, 9, height * width]);
@@ -582,12 +581,13 @@ mod tests {
         // The kernel's gradient is the same by either route.
         let weight_grad = |y: Tensor<4>| {
             let grads = (y.clone() * y).sum().backward();
-            conv.weight.val().grad(&grads).expect("weight grad").to_data()
+            conv.weight
+                .val()
+                .grad(&grads)
+                .expect("weight grad")
+                .to_data()
         };
-        weight_grad(direct).assert_approx_eq::<f32>(
-            &weight_grad(product),
-            Tolerance::default(),
-        );
+        weight_grad(direct).assert_approx_eq::<f32>(&weight_grad(product), Tolerance::default());
     }
 
     #[test]
