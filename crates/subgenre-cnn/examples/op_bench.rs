@@ -1,5 +1,6 @@
 //! Where a cnn_drop_first training step spends its time on the CPU backend: forward and
-//! backward of each layer at batch 64, 128x128, timed alone.
+//! backward of each layer at batch 64, 128x128, timed alone, and each convolution beside the
+//! same one as a kernel x neighbourhoods product (`subgenre_cnn::conv3x3_as_product`).
 //!
 //!     cargo run --release -p subgenre-cnn --example op_bench -- [--threads 1] [--batch 64]
 
@@ -10,6 +11,7 @@ use burn::{
     prelude::*,
     tensor::activation::relu,
 };
+use subgenre_cnn::conv3x3_as_product;
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.iter()
@@ -46,27 +48,6 @@ fn main() {
     subgenre_cnn::with_threads(threads, || run(b));
 }
 
-/// A 3x3 "same" convolution as a product of its patches and the kernel.
-fn conv_one_channel_as_matmul(conv: &burn::nn::conv::Conv2d, x: Tensor<4>) -> Tensor<4> {
-    use burn::tensor::ops::PadMode;
-    let [b, cin, h, w] = x.dims();
-    let cout = conv.weight.dims()[0];
-    let padded = x.pad((1, 1, 1, 1), PadMode::Constant(0.0));
-    let mut shifted = Vec::with_capacity(9);
-    for dy in 0..3 {
-        for dx in 0..3 {
-            shifted.push(padded.clone().slice([0..b, 0..cin, dy..dy + h, dx..dx + w]));
-        }
-    }
-    let patches = Tensor::stack::<5>(shifted, 2).reshape([b, cin * 9, h * w]);
-    let kernel = conv.weight.val().reshape([1, cout, cin * 9]);
-    let mut y = kernel.matmul(patches);
-    if let Some(bias) = &conv.bias {
-        y = y + bias.val().reshape([1, cout, 1]);
-    }
-    y.reshape([b, cout, h, w])
-}
-
 fn run(b: usize) {
     let device = subgenre_cnn::default_device();
     let ad = device.clone().autodiff();
@@ -81,21 +62,19 @@ fn run(b: usize) {
         );
         let xa = Tensor::<4>::from_data(x.to_data(), &ad);
         let reference = conv.valid().forward(x.clone()).into_data();
-        let fast = conv_one_channel_as_matmul(&conv.valid(), x.clone()).into_data();
+        let fast = conv3x3_as_product(&conv.valid(), x.clone()).into_data();
         reference.assert_approx_eq::<f32>(&fast, burn::tensor::Tolerance::default());
         time("conv 1->32 @128 fwd, input constant", 2, || {
             conv.valid().forward(x.clone()).into_data()
         });
         time("conv 1->32 @128 fwd as patches x matmul", 2, || {
-            conv_one_channel_as_matmul(&conv.valid(), x.clone()).into_data()
+            conv3x3_as_product(&conv.valid(), x.clone()).into_data()
         });
         time("conv 1->32 @128 fwd+bwd, input constant", 2, || {
             conv.forward(xa.clone()).sum().backward()
         });
         time("conv 1->32 @128 fwd+bwd as patches x matmul", 2, || {
-            conv_one_channel_as_matmul(&conv, xa.clone())
-                .sum()
-                .backward()
+            conv3x3_as_product(&conv, xa.clone()).sum().backward()
         });
     }
     for (cin, cout, size) in [(1, 32, 128), (32, 64, 64), (64, 128, 32)] {
@@ -110,18 +89,16 @@ fn run(b: usize) {
         );
         let xa = Tensor::<4>::from_data(x.to_data(), &ad).require_grad();
         let head = format!("conv {cin}->{cout} @{size}");
-        let fast = conv_one_channel_as_matmul(&conv.valid(), x.clone()).into_data();
+        let fast = conv3x3_as_product(&conv.valid(), x.clone()).into_data();
         conv.valid()
             .forward(x.clone())
             .into_data()
             .assert_approx_eq::<f32>(&fast, burn::tensor::Tolerance::default());
         time(&format!("{head} fwd as patches x matmul"), 2, || {
-            conv_one_channel_as_matmul(&conv.valid(), x.clone()).into_data()
+            conv3x3_as_product(&conv.valid(), x.clone()).into_data()
         });
         time(&format!("{head} fwd+bwd as patches x matmul"), 2, || {
-            conv_one_channel_as_matmul(&conv, xa.clone())
-                .sum()
-                .backward()
+            conv3x3_as_product(&conv, xa.clone()).sum().backward()
         });
         time(&format!("{head} forward (plain device)"), 2, || {
             conv.valid().forward(x.clone()).into_data()

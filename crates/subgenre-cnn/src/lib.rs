@@ -42,7 +42,7 @@ pub use inference::{
     load_model, load_model_bytes, load_model_on, predict, predict_proba, read_spec, save_model,
     InputSpec, ModelSpec, SavedModel,
 };
-pub use model::{freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
+pub use model::{conv3x3_as_product, freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
 pub use training::{remove_checkpoints, train, train_from, EpochLog, TrainConfig, TrainOutcome};
 
 /// burn's `Config` trait, for `TrainConfig::save`/`load` and the `with_*` builders.
