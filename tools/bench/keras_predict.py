@@ -28,28 +28,10 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 
 from _common import header  # noqa: E402
+from keras_cnn import build  # noqa: E402  (the study's networks, one definition)
 
 SR, WIN, HOP, SIZE = 22050, 8 * 22050, 4 * 22050, 128
 CLASSES = ["bouncy", "tekno", "warzone", "industrial", "non-techno-drop"]
-
-
-def build():
-    from tensorflow import keras
-    from tensorflow.keras import layers
-
-    return keras.Sequential([
-        keras.Input((SIZE, SIZE, 1)),
-        layers.Conv2D(32, (3, 3), activation="relu", padding="same"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(64, (3, 3), activation="relu", padding="same"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(128, (3, 3), activation="relu", padding="same"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Dropout(0.5),
-        layers.Flatten(),
-        layers.Dense(256, activation="relu"),
-        layers.Dense(len(CLASSES), activation="softmax"),
-    ])
 
 
 def image(w):
@@ -92,7 +74,7 @@ def main():
         tf.config.threading.set_intra_op_parallelism_threads(a.threads)
         tf.config.threading.set_inter_op_parallelism_threads(a.threads)
     header(f"keras_predict tf {tf.__version__} librosa {librosa.__version__}")
-    model = build()
+    model = build("cnn_drop_first", SIZE, len(CLASSES))
     for run in range(1 + a.warm):
         t = time.perf_counter()
         for path in a.tracks:
