@@ -2,8 +2,14 @@
 //!
 //! Burn 0.22 has no backend type parameter: a [`Device`] names the backend at run time. Without
 //! features the crate computes on **Flex**, burn's pure-Rust CPU backend (SIMD kernels, rayon
-//! threads); with the `cuda` feature it computes on the first CUDA GPU. Training wraps the
-//! device with `device.autodiff()`; inference uses the plain device.
+//! threads); with the `cuda` feature it computes on the first CUDA GPU, with `vulkan` on the
+//! best GPU that Vulkan finds (through wgpu and SPIR-V). Training wraps the device with
+//! `device.autodiff()`; inference uses the plain device.
+//!
+//! Why two GPU features: burn's CUDA backend (cubecl-cuda 0.11) builds LLVM's NVPTX code
+//! generator, whose build script downloads a prebuilt LLVM from GitHub; on a machine without
+//! that access (this project's build machines) `cuda` does not build. `vulkan` needs no
+//! download at build time, only a Vulkan driver where it runs (NVIDIA's driver has one).
 
 use burn::tensor::Device;
 
@@ -13,16 +19,25 @@ pub fn default_device() -> Device {
     {
         Device::cuda(0)
     }
-    #[cfg(not(feature = "cuda"))]
+    #[cfg(all(feature = "vulkan", not(feature = "cuda")))]
+    {
+        Device::vulkan(burn::tensor::DeviceKind::DefaultDevice)
+    }
+    #[cfg(not(any(feature = "cuda", feature = "vulkan")))]
     {
         Device::flex()
     }
 }
 
-/// A short name for reports: `flex-cpu` or `cuda`.
+/// Whether [`default_device`] is a GPU (a `cuda` or `vulkan` build).
+pub const ON_GPU: bool = cfg!(any(feature = "cuda", feature = "vulkan"));
+
+/// A short name for reports: `flex-cpu`, `cuda` or `vulkan`.
 pub fn backend_name() -> &'static str {
     if cfg!(feature = "cuda") {
         "cuda"
+    } else if cfg!(feature = "vulkan") {
+        "vulkan"
     } else {
         "flex-cpu"
     }

@@ -4,7 +4,7 @@
 //! [burn](https://burn.dev) 0.22: the networks ([`model`]), samples and batches ([`data`]),
 //! training with burn-train's learner ([`training`]), saved models and prediction
 //! ([`inference`]), and the backend choice ([`backend`]: Flex on the CPU by default, CUDA with
-//! the `cuda` feature).
+//! the `cuda` feature, any Vulkan GPU with `vulkan`).
 //!
 //! Performance on the CPU (cnn_drop_first, 128x128, batch 64, 900 training + 200 validation
 //! clips, release build, idle 2-core VM): 54 s per epoch on one thread with

@@ -190,7 +190,7 @@ impl ConvBlock {
     /// `[B, C_in, H, W]` -> `[B, C_out, H', W']`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         // Every block's convolution is 3x3 "same" (see `conv3x3`).
-        let x = if self.conv.weight.dims()[1] == 1 && !cfg!(feature = "cuda") {
+        let x = if self.conv.weight.dims()[1] == 1 && !crate::backend::ON_GPU {
             conv3x3_as_product(&self.conv, x)
         } else {
             self.conv.forward(x)
