@@ -331,9 +331,11 @@ pub struct TrainArgs {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// A saved model (model.sgcnn from `train`).
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    /// A saved model (model.sgcnn from `train`). Repeat it to score an ensemble: the models'
+    /// class probabilities averaged (they must share classes and input; the split defaults to
+    /// the first model's).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub model: Vec<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
     /// Score the test part of this seed's grouped split (the default: the split the model's

@@ -377,6 +377,58 @@ fn train_resume_and_evaluate_on_the_demo() {
         text.contains(&format!("{f1:.4}")),
         "same weighted F1 {f1:.4}: {text}"
     );
+
+    // An ensemble of the model with itself averages equal probabilities: the same score.
+    let model_s = model.to_str().expect("utf-8");
+    let o = subgenre(
+        &[
+            "evaluate", "--model", model_s, "--model", model_s, "--jobs", "1",
+        ],
+        cache.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("an ensemble of 2 models"), "{text}");
+    assert!(text.contains(&format!("{f1:.4}")), "{f1:.4}: {text}");
+    // Models of different inputs (the shipped one takes 128x128) do not mix.
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/hardtechno.sgcnn");
+    let o = subgenre(
+        &[
+            "evaluate",
+            "--model",
+            model_s,
+            "--model",
+            shipped.to_str().expect("utf-8"),
+            "--jobs",
+            "1",
+        ],
+        cache.path(),
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("the same input"), "{}", stderr(&o));
+    // A model of another seed's split has seen part of this one's test clips: refused unless
+    // the part to score is named.
+    let other_dir = out.path().join("seed43");
+    let mut train43 = train.to_vec();
+    let seeds = train43.iter().position(|a| *a == "42").expect("seed");
+    train43[seeds] = "43";
+    let last = train43.len() - 1;
+    train43[last] = other_dir.to_str().expect("utf-8");
+    let o = subgenre(&train43, cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let model43 = other_dir.join("runs/compact_normal64_seed43/model.sgcnn");
+    let pair = [
+        "evaluate",
+        "--model",
+        model_s,
+        "--model",
+        model43.to_str().expect("utf-8"),
+    ];
+    let o = subgenre(&pair, cache.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("different splits"), "{}", stderr(&o));
+    let o = subgenre(&[&pair[..], &["--seed", "42"]].concat(), cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]

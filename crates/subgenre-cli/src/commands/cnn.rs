@@ -532,9 +532,51 @@ impl RunJob<'_> {
 }
 
 pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
-    let saved = subgenre_cnn::load_model(&args.model)
-        .with_context(|| format!("loading {}", args.model.display()))?;
-    let spec = &saved.spec;
+    let models = args
+        .model
+        .iter()
+        .map(|path| {
+            subgenre_cnn::load_model(path).with_context(|| format!("loading {}", path.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let first = &args.model[0];
+    let spec = &models[0].spec;
+    // An ensemble averages probabilities class by class, over the same inputs.
+    for (path, other) in args.model.iter().zip(&models).skip(1) {
+        let other = &other.spec;
+        anyhow::ensure!(
+            other.classes == spec.classes,
+            "{} predicts {:?}, {} predicts {:?}: an ensemble needs the same classes in the same order",
+            path.display(),
+            other.classes,
+            first.display(),
+            spec.classes
+        );
+        anyhow::ensure!(
+            other.input == spec.input,
+            "{} takes {} {} inputs, {} takes {} {}: an ensemble needs the same input",
+            path.display(),
+            other.input.variant,
+            other.input.size,
+            first.display(),
+            spec.input.variant,
+            spec.input.size
+        );
+        // Scored on the first model's own test part, that part must be unseen by every model.
+        if args.seed.is_none() && args.split.is_none() && !args.all && args.images.is_none() {
+            for key in ["seed", "split"] {
+                anyhow::ensure!(
+                    other.trained.get(key) == spec.trained.get(key),
+                    "{} and {} were trained on different splits ({key} {} and {}): name the \
+                     part to score with --seed, --split or --all",
+                    path.display(),
+                    first.display(),
+                    other.trained.get(key).unwrap_or(&serde_json::Value::Null),
+                    spec.trained.get(key).unwrap_or(&serde_json::Value::Null)
+                );
+            }
+        }
+    }
     let size = spec.input.size;
     let mut failures = Failures::default();
     let (pixels, labels, what): (Vec<Vec<f32>>, Vec<usize>, String) =
@@ -599,13 +641,20 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
             (pixels, labels, what)
         };
     anyhow::ensure!(!pixels.is_empty(), "nothing to evaluate");
-    let y_pred = subgenre_cnn::with_threads(args.jobs.unwrap_or(0), || {
-        subgenre_cnn::predict(&saved.model, &pixels, 64)
+    let probabilities = subgenre_cnn::with_threads(args.jobs.unwrap_or(0), || {
+        models
+            .iter()
+            .map(|saved| subgenre_cnn::predict_proba(&saved.model, &pixels, 64))
+            .collect::<std::result::Result<Vec<_>, _>>()
     })?;
+    let y_pred = mean_argmax(&probabilities);
     let scores = ClassificationReport::new(&labels, &y_pred, &spec.classes)?;
+    let name = match models.len() {
+        1 => first.display().to_string(),
+        n => format!("an ensemble of {n} models ({} ...)", first.display()),
+    };
     println!(
-        "{} ({} {} {}) on {what}:\n{}",
-        args.model.display(),
+        "{name} ({} {} {}) on {what}:\n{}",
         spec.arch,
         spec.input.variant,
         size,
@@ -619,7 +668,11 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
             &what,
             &subgenre_core::version_string(),
         );
-        let mut run = Run::new(spec.arch.name(), args.seed.unwrap_or(0), &scores, 0.0);
+        let model_name = match models.len() {
+            1 => spec.arch.name().to_string(),
+            n => format!("{}-ensemble-{n}", spec.arch.name()),
+        };
+        let mut run = Run::new(&model_name, args.seed.unwrap_or(0), &scores, 0.0);
         run.variant = Some(spec.input.variant.clone());
         run.size = Some(size as u32);
         report.push_run(run);
@@ -633,6 +686,28 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
     }
     failures.report("inputs");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The class with the highest mean probability over the models, for each input.
+/// `probabilities[model][input][class]`.
+fn mean_argmax(probabilities: &[Vec<Vec<f32>>]) -> Vec<usize> {
+    let inputs = probabilities.first().map_or(0, Vec::len);
+    (0..inputs)
+        .map(|i| {
+            let classes = probabilities[0][i].len();
+            let total = |c: usize| probabilities.iter().map(|p| p[i][c]).sum::<f32>();
+            (0..classes)
+                .fold((0, f32::NEG_INFINITY), |best, c| {
+                    let v = total(c);
+                    if v > best.1 {
+                        (c, v)
+                    } else {
+                        best
+                    }
+                })
+                .0
+        })
+        .collect()
 }
 
 /// Images in class folders (`DIR/<class>/**/*.png|jpg`), for classes the model knows, read
@@ -667,4 +742,21 @@ fn images_by_class(
         }
     }
     Ok((pixels, labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mean_argmax;
+
+    #[test]
+    fn ensemble_picks_the_highest_mean_probability() {
+        // Model A is sure of class 0 on the first input, model B leans to class 1: the mean
+        // (0.55, 0.45) keeps class 0. On the second input both lean to class 2.
+        let a = vec![vec![0.9, 0.1, 0.0], vec![0.2, 0.2, 0.6]];
+        let b = vec![vec![0.2, 0.8, 0.0], vec![0.1, 0.4, 0.5]];
+        assert_eq!(mean_argmax(&[a.clone(), b.clone()]), vec![0, 2]);
+        assert_eq!(mean_argmax(std::slice::from_ref(&b)), vec![1, 2]);
+        assert_eq!(mean_argmax(&[a, b.clone(), b]), vec![1, 2]);
+        assert!(mean_argmax(&[]).is_empty());
+    }
 }
