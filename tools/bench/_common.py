@@ -1,4 +1,4 @@
-"""Shared helpers for the librosa timing scripts (not used by any test).
+"""Shared helpers for the timing scripts (not used by any test).
 
 Thread counts are whatever the caller set (OMP_NUM_THREADS, MKL_NUM_THREADS,
 OPENBLAS_NUM_THREADS, NUMBA_NUM_THREADS, ...); these scripts never set them.
@@ -24,6 +24,20 @@ def mp3_files(args):
     if not out:
         sys.exit("no .mp3 files found in: " + " ".join(args))
     return out
+
+
+def cnn_bench_args(doc, epochs):
+    """The arguments keras_cnn.py and torch_cnn.py share (same names as bench_epoch's)."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--arch", default="cnn_drop_first")
+    p.add_argument("--size", type=int, default=128)
+    p.add_argument("--train", type=int, default=900)
+    p.add_argument("--val", type=int, default=200)
+    p.add_argument("--epochs", type=int, default=epochs)
+    p.add_argument("--batch", type=int, default=64)
+    return p
 
 
 def header(name):

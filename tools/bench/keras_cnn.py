@@ -15,12 +15,11 @@ folder of class folders of PNGs instead (read as grayscale, resized to --size, s
 The first epoch includes graph tracing; the later ones are the steady state to compare.
 Thread counts: `--threads N` sets TensorFlow's intra/inter-op pools (0: TensorFlow's default).
 """
-import argparse
 import os
 import sys
 import time
 
-from _common import header
+from _common import cnn_bench_args, header
 
 
 def build_compact(size, classes, channels=16):
@@ -98,13 +97,7 @@ def images(folder, size):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--arch", default="cnn_drop_first")
-    p.add_argument("--size", type=int, default=128)
-    p.add_argument("--train", type=int, default=900)
-    p.add_argument("--val", type=int, default=200)
-    p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--batch", type=int, default=64)
+    p = cnn_bench_args(__doc__, epochs=2)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--images", help="folder of class folders of PNGs instead of synthetic data")
     a = p.parse_args()

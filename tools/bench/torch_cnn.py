@@ -11,13 +11,14 @@ class weights, batch 64, shuffled. An epoch is the training pass and the validat
 first one includes cuDNN's algorithm search, the later ones are the steady state to compare.
 Prints the peak GPU memory PyTorch allocated and the process's peak resident memory.
 """
-import argparse
 import resource
 import sys
 import time
 
 import torch
 from torch import nn
+
+from _common import cnn_bench_args
 
 
 def build(arch, size, classes, channels=16):
@@ -48,14 +49,7 @@ def build(arch, size, classes, channels=16):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--arch", default="cnn_drop_first")
-    p.add_argument("--size", type=int, default=128)
-    p.add_argument("--train", type=int, default=900)
-    p.add_argument("--val", type=int, default=200)
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--batch", type=int, default=64)
-    a = p.parse_args()
+    a = cnn_bench_args(__doc__, epochs=3).parse_args()
 
     device = torch.device("cuda")
     torch.backends.cudnn.benchmark = True
