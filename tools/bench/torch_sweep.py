@@ -6,10 +6,18 @@ random streams, on the same inputs and splits.
 
     python3 tools/bench/torch_sweep.py --inputs DIR [--configs base,noaug,...] [--seeds 42,...]
 
-DIR holds raw128.u8 (one 128x128 byte array per clip: `subgenre melgrams --route array --size
-128`, read back), raw128.names (their file names, <sample_id>.png), labels_final.csv and
-split<seed>.json (`subgenre dataset split --seed S --json`). The recipe mirrors `subgenre train
---arch compact`: Adam (eps 1e-7), cross entropy weighted by balanced class weights (mean over
+DIR holds raw128.u8 (one 128x128 byte array per clip), raw128.names (their file names,
+<sample_id>.png), labels_final.csv and split<seed>.json (`subgenre dataset split --seed S
+--json`). The arrays are the canonical model inputs in 8 bits, as `subgenre melgrams --route
+array --size 128 --out png128` writes them, stacked:
+
+    python3 -c "import os, numpy as np; from PIL import Image; n = sorted(os.listdir('png128'));
+    np.stack([np.asarray(Image.open('png128/' + f)) for f in n]).tofile('raw128.u8');
+    open('raw128.names', 'w').write('\\n'.join(n))"
+
+On the GPU machine (2026-11-26) DIR was .gpu, carried with raw128.u8 xz-compressed (16 MB).
+
+The recipe mirrors `subgenre train --arch compact`: Adam (eps 1e-7), cross entropy weighted by balanced class weights (mean over
 the batch), batch 64, at most 50 epochs, early stopping on the validation loss with patience 10
 and the best epoch's weights restored, SpecAugment-style masks (2 time and 2 frequency bands of
 up to 10 %) unless a config says otherwise. Prints one line per run and a summary per config.
