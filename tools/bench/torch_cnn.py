@@ -21,11 +21,12 @@ from torch import nn
 from _common import cnn_bench_args
 
 
-def build(arch, size, classes, channels=16):
+def build(arch, size, classes, channels=16, bn_momentum=0.1):
     if arch == "compact":
         layers, cin = [], 1
         for c in (channels, 2 * channels, 4 * channels, 8 * channels):
-            layers += [nn.Conv2d(cin, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(), nn.MaxPool2d(2)]
+            layers += [nn.Conv2d(cin, c, 3, padding=1), nn.BatchNorm2d(c, momentum=bn_momentum),
+                       nn.ReLU(), nn.MaxPool2d(2)]
             cin = c
         side = size // 16
 

@@ -32,8 +32,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 import torch.nn.functional as F
+
+from torch_cnn import build
 
 CLASSES = ["bouncy", "tekno", "warzone", "industrial", "non-techno-drop"]
 
@@ -65,21 +66,6 @@ CONFIGS = {
 BASE = dict(spec=True, lr=1e-3, mixup=0.0, bn_momentum=0.1, ema=0.0, weight_decay=0.0,
             smoothing=0.0, channels=16, cosine=False, patience=10, epochs=50, batch=64, init_offset=0,
             ensemble=1)
-
-
-def compact(channels, classes, bn_momentum):
-    layers, cin = [], 1
-    for c in (channels, 2 * channels, 4 * channels, 8 * channels):
-        layers += [nn.Conv2d(cin, c, 3, padding=1), nn.BatchNorm2d(c, momentum=bn_momentum),
-                   nn.ReLU(), nn.MaxPool2d(2)]
-        cin = c
-
-    class MeanTime(nn.Module):
-        def forward(self, x):  # [B, C, mel, time] -> the mean over time, flattened
-            return x.mean(dim=3).flatten(1)
-
-    return nn.Sequential(*layers, MeanTime(), nn.Dropout(0.5), nn.Linear(8 * channels * 8, 8 * channels),
-                         nn.ReLU(), nn.Linear(8 * channels, classes))
 
 
 def spec_augment(x, gen):
@@ -121,7 +107,7 @@ def run(cfg, seed, data, device):
     k = len(CLASSES)
     counts = torch.bincount(yt, minlength=k).float()
     class_w = len(yt) / (k * counts)
-    model = compact(cfg["channels"], k, cfg["bn_momentum"]).to(device)
+    model = build("compact", 128, k, cfg["channels"], cfg["bn_momentum"]).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], eps=1e-7, weight_decay=cfg["weight_decay"]) \
         if cfg["weight_decay"] else torch.optim.Adam(model.parameters(), lr=cfg["lr"], eps=1e-7)
     steps_per_epoch = math.ceil(len(yt) / cfg["batch"])
