@@ -309,9 +309,10 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub batch_size: usize,
     /// Training augmentation: none, spec (SpecAugment-style time and frequency masks),
-    /// mixup, or spec+mixup. Default: spec for compact, none for the study's networks.
-    #[arg(long, value_name = "WHICH")]
-    pub augment: Option<String>,
+    /// mixup, or spec+mixup. On the full set none of them raised compact's 5-seed F1 beyond
+    /// what other initial weights move it (BENCHMARKS.md), and none trains fastest.
+    #[arg(long, default_value = "none", value_name = "WHICH")]
+    pub augment: String,
     /// Train the model to ship (`train` only): on the train and test parts together, early
     /// stopping on the validation part. Its report then scores the validation part, which
     /// early stopping saw: an optimistic figure; the honest one is the same run without it.
@@ -364,9 +365,10 @@ pub struct PredictArgs {
     /// Audio files or folders (walked recursively): MP3, WAV, FLAC, OGG, AAC/M4A.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
-    /// A model saved by `subgenre train` (default: the shipped hard-techno model).
+    /// A model saved by `subgenre train`. Repeat it to average several (they must share classes
+    /// and input). Default: the shipped hard-techno models (three, averaged).
     #[arg(long, value_name = "FILE")]
-    pub model: Option<PathBuf>,
+    pub model: Vec<PathBuf>,
     /// Seconds between the starts of the 8 s windows.
     #[arg(long, default_value_t = 4.0, value_name = "SECONDS")]
     pub hop: f64,
@@ -392,12 +394,13 @@ pub struct PredictArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
-    /// What the model is: network, classes, input, size, and its training record.
+    /// What the model is: network, classes, input, size, and its training record (for an
+    /// ensemble, each member's).
     Info {
-        /// A saved model (default: the shipped one).
+        /// A saved model; repeat it for several (default: the shipped ones).
         #[arg(long, value_name = "FILE")]
-        model: Option<PathBuf>,
-        /// Print the model's whole description as JSON.
+        model: Vec<PathBuf>,
+        /// Print each model's whole description as JSON (an array, one per model).
         #[arg(long)]
         json: bool,
     },

@@ -391,7 +391,7 @@ fn train_resume_and_evaluate_on_the_demo() {
     assert!(text.contains("an ensemble of 2 models"), "{text}");
     assert!(text.contains(&format!("{f1:.4}")), "{f1:.4}: {text}");
     // Models of different inputs (the shipped one takes 128x128) do not mix.
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/hardtechno.sgcnn");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/hardtechno-1.sgcnn");
     let o = subgenre(
         &[
             "evaluate",
@@ -429,6 +429,49 @@ fn train_resume_and_evaluate_on_the_demo() {
     assert!(stderr(&o).contains("different splits"), "{}", stderr(&o));
     let o = subgenre(&[&pair[..], &["--seed", "42"]].concat(), cache.path());
     assert!(o.status.success(), "{}", stderr(&o));
+
+    // predict and model info take an ensemble the same way.
+    let clip = demo_clip("015gfAONcKFzUzW5OGEaaV_0754");
+    let ensemble = [
+        "--model",
+        model_s,
+        "--model",
+        model43.to_str().expect("utf-8"),
+    ];
+    let o = subgenre(
+        &[
+            &["predict", "--no-tempo", "--json", "-"][..],
+            &ensemble,
+            &[clip.to_str().expect("utf-8")],
+        ]
+        .concat(),
+        cache.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(doc["model"]["members"].as_array().map(Vec::len), Some(2));
+    let probs = doc["tracks"][0]["mean_probs"].as_object().expect("probs");
+    let sum: f64 = probs.values().filter_map(serde_json::Value::as_f64).sum();
+    assert!(
+        (sum - 1.0).abs() < 1e-4,
+        "mean probabilities sum to 1: {sum}"
+    );
+    let o = subgenre(&[&["model", "info"][..], &ensemble].concat(), cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("2 models"), "{}", stdout(&o));
+    let o = subgenre(
+        &[
+            "predict",
+            "--model",
+            model_s,
+            "--model",
+            shipped.to_str().expect("utf-8"),
+            clip.to_str().expect("utf-8"),
+        ],
+        cache.path(),
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("the same input"), "{}", stderr(&o));
 }
 
 #[test]

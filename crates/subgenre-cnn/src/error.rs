@@ -55,6 +55,17 @@ pub enum CnnError {
         reason: String,
     },
 
+    /// Models that cannot be averaged into an ensemble.
+    #[error("{other} cannot join {first} in an ensemble: {reason}")]
+    IncompatibleModels {
+        /// The first model's name.
+        first: String,
+        /// The model that does not fit.
+        other: String,
+        /// What differs.
+        reason: String,
+    },
+
     /// JSON (de)serialisation failed.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),

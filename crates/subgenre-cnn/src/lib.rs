@@ -39,8 +39,8 @@ pub use backend::{backend_name, default_device, keep_freed_memory, with_threads}
 pub use data::{balanced_class_weights, AugmentConfig, Sample};
 pub use error::{CnnError, Result};
 pub use inference::{
-    load_model, load_model_bytes, load_model_on, predict, predict_proba, read_spec, save_model,
-    InputSpec, ModelSpec, SavedModel,
+    argmax, load_model, load_model_bytes, load_model_on, predict, predict_proba, read_spec,
+    save_model, Ensemble, InputSpec, ModelSpec, SavedModel,
 };
 pub use model::{conv3x3_as_product, freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
 pub use training::{remove_checkpoints, train, train_from, EpochLog, TrainConfig, TrainOutcome};

@@ -19,16 +19,35 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use subgenre_cnn::SavedModel;
+use subgenre_cnn::{argmax, Ensemble};
 use subgenre_extract::mel::{CLIP_SAMPLES, SAMPLE_RATE};
 use subgenre_extract::{db_mel, model_input, InputRoute, MelVariant};
 
-/// The model shipped inside the binary: `compact` trained on the study's five classes (see
-/// `models/README.md` and `subgenre model info`).
-pub static EMBEDDED_MODEL: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../models/hardtechno.sgcnn"
-));
+/// The models shipped inside the binary, averaged as one: three `compact` networks trained on
+/// the study's five classes (see `models/README.md` and `subgenre model info`).
+pub static EMBEDDED_MODELS: [(&str, &[u8]); 3] = [
+    (
+        "hardtechno-1",
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/hardtechno-1.sgcnn"
+        )),
+    ),
+    (
+        "hardtechno-2",
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/hardtechno-2.sgcnn"
+        )),
+    ),
+    (
+        "hardtechno-3",
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/hardtechno-3.sgcnn"
+        )),
+    ),
+];
 
 /// The label of a track whose confidence is below `min_confidence`.
 pub const UNCERTAIN: &str = "uncertain";
@@ -171,43 +190,70 @@ impl Serialize for TrackPrediction {
     }
 }
 
-/// A model ready to classify tracks.
+/// A model, or several averaged, ready to classify tracks.
 pub struct Predictor {
-    saved: SavedModel,
+    models: Ensemble,
     variant: MelVariant,
     route: InputRoute,
     name: String,
 }
 
 impl Predictor {
-    /// The model shipped in the binary.
+    /// The models shipped in the binary.
     pub fn embedded() -> Result<Self> {
-        let name = Path::new("<embedded hardtechno model>");
-        let saved =
-            subgenre_cnn::load_model_bytes(EMBEDDED_MODEL, name, &subgenre_cnn::default_device())?;
-        Self::new(saved, "embedded")
+        let device = subgenre_cnn::default_device();
+        let members = EMBEDDED_MODELS
+            .iter()
+            .map(|(name, bytes)| {
+                let name = format!("<embedded {name}>");
+                subgenre_cnn::load_model_bytes(bytes, Path::new(&name), &device)
+                    .map(|saved| (name, saved))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Self::new(Ensemble::new(members)?, "embedded")
     }
 
     /// A model saved by `subgenre train`.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let saved = subgenre_cnn::load_model(path)?;
-        Self::new(saved, &path.display().to_string())
+        Self::from_files(std::slice::from_ref(&path.to_path_buf()))
     }
 
-    /// Wrap a loaded model; fails when its input is not a mel variant this crate computes
+    /// Models saved by `subgenre train`, averaged (they must share classes and input).
+    pub fn from_files(paths: &[PathBuf]) -> Result<Self> {
+        let members = paths
+            .iter()
+            .map(|path| Ok((path.display().to_string(), subgenre_cnn::load_model(path)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let name = match paths {
+            [one] => one.display().to_string(),
+            _ => format!(
+                "an ensemble of {} ({})",
+                paths.len(),
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Self::new(Ensemble::new(members)?, &name)
+    }
+
+    /// Wrap loaded models; fails when their input is not a mel variant this crate computes
     /// (e.g. a model fine-tuned on images).
-    pub fn new(saved: SavedModel, name: &str) -> Result<Self> {
+    pub fn new(models: Ensemble, name: &str) -> Result<Self> {
         let unsupported = |reason: String| PredictError::UnsupportedModel {
             model: name.to_string(),
             reason,
         };
-        let variant: MelVariant = saved.spec.input.variant.parse().map_err(|_| {
+        let input = &models.spec().input;
+        let variant: MelVariant = input.variant.parse().map_err(|_| {
             unsupported(format!(
                 "its input `{}` is not a mel variant (normal or low); it cannot read audio",
-                saved.spec.input.variant
+                input.variant
             ))
         })?;
-        let route = match saved.spec.input.extra.get("route").and_then(|v| v.as_str()) {
+        let route = match input.extra.get("route").and_then(|v| v.as_str()) {
             None | Some("array") => InputRoute::Array,
             Some("study-png") => InputRoute::StudyPng,
             Some(other) => {
@@ -217,19 +263,24 @@ impl Predictor {
             }
         };
         Ok(Self {
-            saved,
+            models,
             variant,
             route,
             name: name.to_string(),
         })
     }
 
-    /// The model's description.
+    /// The (first) model's description; all share its classes and input.
     pub fn spec(&self) -> &subgenre_cnn::ModelSpec {
-        &self.saved.spec
+        self.models.spec()
     }
 
-    /// Where the model came from (a path, or "embedded").
+    /// The models averaged (one or more).
+    pub fn models(&self) -> &Ensemble {
+        &self.models
+    }
+
+    /// Where the models came from (a path, paths, or "embedded").
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -250,11 +301,12 @@ impl Predictor {
         let starts = window_starts(samples.len(), options.hop_s)?;
         let sr = f64::from(SAMPLE_RATE);
         let short = samples.len() < CLIP_SAMPLES;
-        let size = self.saved.spec.input.size;
+        let size = self.spec().input.size;
         let inputs = inputs_at(samples, &starts, self.variant, self.route, size)?;
-        let probs =
-            subgenre_cnn::predict_proba(&self.saved.model, &inputs, options.batch_size.max(1))?;
-        let classes = self.saved.spec.classes.clone();
+        let probs = self
+            .models
+            .predict_proba(&inputs, options.batch_size.max(1))?;
+        let classes = self.spec().classes.clone();
         let k = classes.len();
         let windows: Vec<Window> = starts
             .iter()
@@ -368,20 +420,6 @@ fn inputs_at(
         .collect()
 }
 
-fn argmax(values: &[f32]) -> usize {
-    values
-        .iter()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
-            if v > best.1 {
-                (i, v)
-            } else {
-                best
-            }
-        })
-        .0
-}
-
 /// `librosa.feature.tempo(y=y, sr=22050)`: onset strength of the dB mel spectrogram
 /// (n_fft 2048, hop 512, 128 mels, ref 1.0), then the autocorrelation tempo estimate.
 pub fn track_tempo(samples: &[f32]) -> Result<f64> {
@@ -443,15 +481,4 @@ pub fn timeline_png(path: &Path, track: &TrackPrediction) -> Result<()> {
         }],
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn argmax_takes_the_first_maximum() {
-        assert_eq!(argmax(&[0.1, 0.5, 0.5, 0.2]), 1);
-        assert_eq!(argmax(&[1.0]), 0);
-    }
 }

@@ -1,4 +1,4 @@
-//! The shipped model on the bundled demo clips, and sliding windows over a track made of
+//! The shipped models on the bundled demo clips, and sliding windows over a track made of
 //! five clips of five classes.
 
 use std::path::PathBuf;
@@ -79,6 +79,44 @@ fn shipped_model_classifies_the_demo_clips() {
     }
     // Chance is 0.2; the model scores about 0.8 on unseen clips.
     assert!(right >= 18, "only {right} of 30 demo clips right");
+}
+
+#[test]
+fn the_shipped_models_are_averaged() {
+    let embedded = Predictor::embedded().expect("embedded models");
+    assert_eq!(embedded.models().len(), 3);
+    let files: Vec<PathBuf> = (1..=3)
+        .map(|i| repo_root().join(format!("models/hardtechno-{i}.sgcnn")))
+        .collect();
+    let from_files = Predictor::from_files(&files).expect("model files");
+    let members: Vec<Predictor> = files
+        .iter()
+        .map(|f| Predictor::from_file(f).expect("model file"))
+        .collect();
+    let options = PredictOptions {
+        tempo: false,
+        ..PredictOptions::default()
+    };
+    let probs = |p: &Predictor, clip: &PathBuf| {
+        p.predict_file(clip, &options).expect("predict").windows[0]
+            .probs
+            .clone()
+    };
+    let mut largest_disagreement = 0f32;
+    for (clip, _) in demo_clips() {
+        let together = probs(&embedded, &clip);
+        assert_eq!(together, probs(&from_files, &clip));
+        let alone: Vec<Vec<f32>> = members.iter().map(|m| probs(m, &clip)).collect();
+        for (c, p) in together.iter().enumerate() {
+            let mean = alone.iter().map(|a| a[c]).sum::<f32>() / 3.0;
+            assert!((p - mean).abs() < 1e-5, "class {c}: {p} vs mean {mean}");
+            for a in &alone {
+                largest_disagreement = largest_disagreement.max((a[c] - mean).abs());
+            }
+        }
+    }
+    // Three different networks (the same one three times would average to itself).
+    assert!(largest_disagreement > 0.05, "{largest_disagreement}");
 }
 
 #[test]

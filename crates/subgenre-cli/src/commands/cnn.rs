@@ -243,9 +243,7 @@ pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCo
         "--lr must be positive"
     );
     anyhow::ensure!(args.channels >= 1, "--channels must be at least 1");
-    if let Some(augment) = &args.augment {
-        parse_augment(augment)?;
-    }
+    parse_augment(&args.augment)?;
     anyhow::ensure!(
         !(args.final_fit && mode == Mode::Experiment),
         "--final is for `train` (one model to ship), not `experiment`"
@@ -334,9 +332,7 @@ pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCo
                         size,
                         seed,
                     };
-                    let augment = args.augment.clone().unwrap_or_else(|| {
-                        if arch.is_study() { "none" } else { "spec" }.to_string()
-                    });
+                    let augment = args.augment.clone();
                     let mut params = run_params(&args, patience, &augment, &split_name);
                     if args.final_fit {
                         params.insert("fit".into(), json!("train+test"));
@@ -532,49 +528,24 @@ impl RunJob<'_> {
 }
 
 pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
-    let models = args
-        .model
-        .iter()
-        .map(|path| {
-            subgenre_cnn::load_model(path).with_context(|| format!("loading {}", path.display()))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let ensemble = load_ensemble(&args.model)?;
+    let models = ensemble.members();
     let first = &args.model[0];
-    let spec = &models[0].spec;
-    // An ensemble averages probabilities class by class, over the same inputs.
-    for (path, other) in args.model.iter().zip(&models).skip(1) {
-        let other = &other.spec;
-        anyhow::ensure!(
-            other.classes == spec.classes,
-            "{} predicts {:?}, {} predicts {:?}: an ensemble needs the same classes in the same order",
-            path.display(),
-            other.classes,
-            first.display(),
-            spec.classes
-        );
-        anyhow::ensure!(
-            other.input == spec.input,
-            "{} takes {} {} inputs, {} takes {} {}: an ensemble needs the same input",
-            path.display(),
-            other.input.variant,
-            other.input.size,
-            first.display(),
-            spec.input.variant,
-            spec.input.size
-        );
-        // Scored on the first model's own test part, that part must be unseen by every model.
-        if args.seed.is_none() && args.split.is_none() && !args.all && args.images.is_none() {
-            for key in ["seed", "split"] {
-                anyhow::ensure!(
-                    other.trained.get(key) == spec.trained.get(key),
-                    "{} and {} were trained on different splits ({key} {} and {}): name the \
-                     part to score with --seed, --split or --all",
-                    path.display(),
-                    first.display(),
-                    other.trained.get(key).unwrap_or(&serde_json::Value::Null),
-                    spec.trained.get(key).unwrap_or(&serde_json::Value::Null)
-                );
-            }
+    let spec = ensemble.spec();
+    // Scored on the first model's own test part, that part must be unseen by every model.
+    if args.seed.is_none() && args.split.is_none() && !args.all && args.images.is_none() {
+        for (path, other) in args.model.iter().zip(models).skip(1) {
+            let (a, b) = (
+                training_split(&other.spec.trained),
+                training_split(&spec.trained),
+            );
+            anyhow::ensure!(
+                a == b,
+                "{} and {} were trained on different splits ({a}; {b}): name the part to score \
+                 with --seed, --split or --all",
+                path.display(),
+                first.display(),
+            );
         }
     }
     let size = spec.input.size;
@@ -641,13 +612,8 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
             (pixels, labels, what)
         };
     anyhow::ensure!(!pixels.is_empty(), "nothing to evaluate");
-    let probabilities = subgenre_cnn::with_threads(args.jobs.unwrap_or(0), || {
-        models
-            .iter()
-            .map(|saved| subgenre_cnn::predict_proba(&saved.model, &pixels, 64))
-            .collect::<std::result::Result<Vec<_>, _>>()
-    })?;
-    let y_pred = mean_argmax(&probabilities);
+    let y_pred =
+        subgenre_cnn::with_threads(args.jobs.unwrap_or(0), || ensemble.predict(&pixels, 64))?;
     let scores = ClassificationReport::new(&labels, &y_pred, &spec.classes)?;
     let name = match models.len() {
         1 => first.display().to_string(),
@@ -688,26 +654,32 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The class with the highest mean probability over the models, for each input.
-/// `probabilities[model][input][class]`.
-fn mean_argmax(probabilities: &[Vec<Vec<f32>>]) -> Vec<usize> {
-    let inputs = probabilities.first().map_or(0, Vec::len);
-    (0..inputs)
-        .map(|i| {
-            let classes = probabilities[0][i].len();
-            let total = |c: usize| probabilities.iter().map(|p| p[i][c]).sum::<f32>();
-            (0..classes)
-                .fold((0, f32::NEG_INFINITY), |best, c| {
-                    let v = total(c);
-                    if v > best.1 {
-                        (c, v)
-                    } else {
-                        best
-                    }
-                })
-                .0
+/// Which split a model's training record says it was trained on, as text to compare: a split
+/// file fixes the parts whatever the seed; otherwise the seed makes them.
+fn training_split(trained: &serde_json::Value) -> String {
+    let null = serde_json::Value::Null;
+    let split = trained.get("split").unwrap_or(&null);
+    if split.as_str().is_some_and(|s| s.starts_with("file:")) {
+        format!("split {split}")
+    } else {
+        format!(
+            "split {split}, seed {}",
+            trained.get("seed").unwrap_or(&null)
+        )
+    }
+}
+
+/// Saved models to average, in the order given (one model is an ensemble of one).
+pub fn load_ensemble(paths: &[PathBuf]) -> Result<subgenre_cnn::Ensemble> {
+    let members = paths
+        .iter()
+        .map(|path| {
+            subgenre_cnn::load_model(path)
+                .map(|m| (path.display().to_string(), m))
+                .with_context(|| format!("loading {}", path.display()))
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(subgenre_cnn::Ensemble::new(members)?)
 }
 
 /// Images in class folders (`DIR/<class>/**/*.png|jpg`), for classes the model knows, read
@@ -746,17 +718,16 @@ fn images_by_class(
 
 #[cfg(test)]
 mod tests {
-    use super::mean_argmax;
+    use super::training_split;
+    use serde_json::json;
 
     #[test]
-    fn ensemble_picks_the_highest_mean_probability() {
-        // Model A is sure of class 0 on the first input, model B leans to class 1: the mean
-        // (0.55, 0.45) keeps class 0. On the second input both lean to class 2.
-        let a = vec![vec![0.9, 0.1, 0.0], vec![0.2, 0.2, 0.6]];
-        let b = vec![vec![0.2, 0.8, 0.0], vec![0.1, 0.4, 0.5]];
-        assert_eq!(mean_argmax(&[a.clone(), b.clone()]), vec![0, 2]);
-        assert_eq!(mean_argmax(std::slice::from_ref(&b)), vec![1, 2]);
-        assert_eq!(mean_argmax(&[a, b.clone(), b]), vec![1, 2]);
-        assert!(mean_argmax(&[]).is_empty());
+    fn a_split_file_is_the_same_split_whatever_the_seed() {
+        let file = |seed| json!({"split": "file:runs/split42.json", "seed": seed});
+        let group = |seed| json!({"split": "group", "seed": seed});
+        assert_eq!(training_split(&file(42)), training_split(&file(1042)));
+        assert_ne!(training_split(&group(42)), training_split(&group(43)));
+        assert_eq!(training_split(&group(42)), training_split(&group(42)));
+        assert_ne!(training_split(&file(42)), training_split(&group(42)));
     }
 }

@@ -12,12 +12,11 @@ use super::{thread_pool, walk_audio, Failures};
 use crate::args::{ModelCommand, PredictArgs};
 use crate::progress::Progress;
 
-fn load_predictor(model: Option<&Path>) -> Result<Predictor> {
-    match model {
-        Some(path) => {
-            Predictor::from_file(path).with_context(|| format!("loading {}", path.display()))
-        }
-        None => Predictor::embedded().context("loading the shipped model"),
+fn load_predictor(models: &[PathBuf]) -> Result<Predictor> {
+    if models.is_empty() {
+        Predictor::embedded().context("loading the shipped models")
+    } else {
+        Predictor::from_files(models).context("loading the models")
     }
 }
 
@@ -28,7 +27,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
             "--min-confidence must be in 0..1, not {p}"
         );
     }
-    let predictor = load_predictor(args.model.as_deref())?;
+    let predictor = load_predictor(&args.model)?;
     let files = walk_audio(&args.paths);
     anyhow::ensure!(!files.is_empty(), "no audio files under the given paths");
     let options = PredictOptions {
@@ -98,6 +97,7 @@ fn model_summary(predictor: &Predictor) -> serde_json::Value {
         "arch": spec.arch.name(),
         "input": {"variant": spec.input.variant, "size": spec.input.size},
         "software": spec.software,
+        "members": predictor.models().names(),
     })
 }
 
@@ -220,43 +220,70 @@ fn write_timelines(target: &Path, tracks: &[TrackPrediction]) -> Result<()> {
 pub fn run_model(cmd: ModelCommand) -> Result<ExitCode> {
     match cmd {
         ModelCommand::Info { model, json } => {
-            let predictor = load_predictor(model.as_deref())?;
-            let spec = predictor.spec();
+            let predictor = load_predictor(&model)?;
+            let ensemble = predictor.models();
             if json {
-                println!("{}", serde_json::to_string_pretty(spec)?);
+                let specs: Vec<_> = ensemble.members().iter().map(|m| &m.spec).collect();
+                println!("{}", serde_json::to_string_pretty(&specs)?);
                 return Ok(ExitCode::SUCCESS);
             }
-            let bytes = match &model {
-                Some(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-                None => subgenre_predict::EMBEDDED_MODEL.len() as u64,
+            let bytes: Vec<u64> = if model.is_empty() {
+                subgenre_predict::EMBEDDED_MODELS
+                    .iter()
+                    .map(|(_, b)| b.len() as u64)
+                    .collect()
+            } else {
+                model
+                    .iter()
+                    .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+                    .collect()
             };
-            println!("model      {}", predictor.name());
-            println!(
-                "network    {} ({} parameters, {:.2} MB file)",
-                spec.arch,
-                spec.network.param_count().unwrap_or(0),
-                bytes as f64 / 1e6
-            );
-            println!("classes    {}", spec.classes.join(", "));
-            println!(
-                "input      {} mel-spectrogram, {}x{} ({})",
-                spec.input.variant,
-                spec.input.size,
-                spec.input.size,
-                spec.input
-                    .extra
-                    .get("route")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("array")
-            );
-            println!("software   {}", spec.software);
-            if let Some(trained) = spec.trained.as_object() {
-                println!("training:");
-                for (k, v) in trained {
-                    println!("  {k:<18} {v}");
+            if ensemble.len() > 1 {
+                println!(
+                    "{}: {} models, their class probabilities averaged ({:.2} MB in all)",
+                    predictor.name(),
+                    ensemble.len(),
+                    bytes.iter().sum::<u64>() as f64 / 1e6
+                );
+            }
+            for ((name, member), bytes) in
+                ensemble.names().iter().zip(ensemble.members()).zip(bytes)
+            {
+                if ensemble.len() > 1 {
+                    println!();
                 }
+                print_spec(name, &member.spec, bytes);
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_spec(name: &str, spec: &subgenre_cnn::ModelSpec, bytes: u64) {
+    println!("model      {name}");
+    println!(
+        "network    {} ({} parameters, {:.2} MB file)",
+        spec.arch,
+        spec.network.param_count().unwrap_or(0),
+        bytes as f64 / 1e6
+    );
+    println!("classes    {}", spec.classes.join(", "));
+    println!(
+        "input      {} mel-spectrogram, {}x{} ({})",
+        spec.input.variant,
+        spec.input.size,
+        spec.input.size,
+        spec.input
+            .extra
+            .get("route")
+            .and_then(|v| v.as_str())
+            .unwrap_or("array")
+    );
+    println!("software   {}", spec.software);
+    if let Some(trained) = spec.trained.as_object() {
+        println!("training:");
+        for (k, v) in trained {
+            println!("  {k:<18} {v}");
         }
     }
 }

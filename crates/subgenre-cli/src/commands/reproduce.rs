@@ -305,7 +305,7 @@ pub fn run(args: ReproduceArgs, cache: &Cache) -> Result<ExitCode> {
         epochs: args.epochs,
         lr: 1e-3,
         batch_size: 64,
-        augment: None,
+        augment: "none".into(),
         channels: 16,
         final_fit: false,
         jobs: args.jobs,
@@ -478,7 +478,7 @@ fn gather_sections(
             _ => "cnn_2_1 (the study's stride-1 pool)",
         };
         let note = if *name == "cnn-compact" {
-            "Patience 10, SpecAugment-style masks; 229 957 parameters."
+            "Patience 10, no augmentation; 229 957 parameters."
         } else {
             "Patience 5, no augmentation, as the study's grid."
         };
