@@ -703,7 +703,13 @@ fn train_final_fits_train_and_test_parts_and_says_so() {
         cache.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let info: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let infos: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(
+        infos.as_array().map(Vec::len),
+        Some(1),
+        "one record per model"
+    );
+    let info = &infos[0];
     assert_eq!(info["trained"]["test_clips"], 0, "{info}");
     assert!(info["trained"]["test_weighted_f1"].is_null(), "{info}");
     assert_eq!(info["trained"]["val_weighted_f1"], result["weighted_f1"]);
@@ -719,6 +725,24 @@ fn train_final_fits_train_and_test_parts_and_says_so() {
         info["trained"]["val_clips"].as_u64().expect("val clips")
     );
     assert!(test_clips > 0);
+    // evaluate scores a model on its own split's test part by default: a --final model
+    // trained on it, and evaluate says so.
+    let o = subgenre(
+        &[
+            "evaluate",
+            "--jobs",
+            "1",
+            "--model",
+            run_dir.join("model.sgcnn").to_str().expect("utf-8"),
+        ],
+        cache.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("trained on its split's test part too"),
+        "{}",
+        stderr(&o)
+    );
 
     let mut experiment = vec!["experiment", "--final"];
     experiment.extend(common);

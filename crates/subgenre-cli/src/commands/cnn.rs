@@ -534,6 +534,16 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
     let spec = ensemble.spec();
     // Scored on the first model's own test part, that part must be unseen by every model.
     if args.seed.is_none() && args.split.is_none() && !args.all && args.images.is_none() {
+        for (path, member) in args.model.iter().zip(models) {
+            let fit = member.spec.trained.get("fit").and_then(|v| v.as_str());
+            if fit.is_some_and(|f| f.starts_with("train+test")) {
+                eprintln!(
+                    "warning: {} was trained on its split's test part too (`train --final`): \
+                     the score below is not an estimate for unseen tracks",
+                    path.display()
+                );
+            }
+        }
         for (path, other) in args.model.iter().zip(models).skip(1) {
             let (a, b) = (
                 training_split(&other.spec.trained),
