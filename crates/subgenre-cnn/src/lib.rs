@@ -2,15 +2,15 @@
 //!
 //! The study's CNNs on mel-spectrograms, and a compact one of this project's own, in
 //! [burn](https://burn.dev) 0.22: the networks ([`model`]), samples and batches ([`data`]),
-//! training with burn-train's learner ([`training`]), saved models and prediction
+//! training with burn-train's learner ([`training`]), saved models, ensembles and prediction
 //! ([`inference`]), and the backend choice ([`backend`]: Flex on the CPU by default, CUDA with
 //! the `cuda` feature, any Vulkan GPU with `vulkan`).
 //!
 //! Performance on the CPU (cnn_drop_first, 128x128, batch 64, 900 training + 200 validation
-//! clips, release build, idle 2-core VM): 54 s per epoch on one thread with
-//! [`keep_freed_memory`] called first, 66 s without it (19 s of that in page faults from glibc
-//! unmapping every large tensor), 29 s on two threads; peak RSS ~0.95 GB. `examples/bench_epoch.rs` measures it, `examples/op_bench.rs`
-//! times each layer.
+//! clips, release build, idle 2-core VM): ~35 s per epoch on one thread with
+//! [`keep_freed_memory`] called first (without it glibc unmaps every large tensor: 12 s more
+//! an epoch in page faults when last measured, at 54 s), ~21 s on two threads; peak RSS ~0.99 GB; `compact` ~22 s and
+//! ~13 s. `examples/bench_epoch.rs` measures it, `examples/op_bench.rs` times each layer.
 //!
 //! ```no_run
 //! use subgenre_cnn::{Arch, Sample, TrainConfig, train, save_model, ModelSpec, InputSpec};
