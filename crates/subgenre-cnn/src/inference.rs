@@ -329,6 +329,15 @@ impl Ensemble {
         Ok(Self { members, names })
     }
 
+    /// Load saved models and check them as [`Ensemble::new`] does; each is named by its path.
+    pub fn from_files(paths: &[PathBuf]) -> Result<Self> {
+        let members = paths
+            .iter()
+            .map(|path| Ok((path.display().to_string(), load_model(path)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Self::new(members)
+    }
+
     /// The first member's description (all share its classes and input).
     pub fn spec(&self) -> &ModelSpec {
         &self.members[0].spec

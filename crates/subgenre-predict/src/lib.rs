@@ -220,10 +220,7 @@ impl Predictor {
 
     /// Models saved by `subgenre train`, averaged (they must share classes and input).
     pub fn from_files(paths: &[PathBuf]) -> Result<Self> {
-        let members = paths
-            .iter()
-            .map(|path| Ok((path.display().to_string(), subgenre_cnn::load_model(path)?)))
-            .collect::<Result<Vec<_>>>()?;
+        let models = Ensemble::from_files(paths)?;
         let name = match paths {
             [one] => one.display().to_string(),
             _ => format!(
@@ -236,7 +233,7 @@ impl Predictor {
                     .join(", ")
             ),
         };
-        Self::new(Ensemble::new(members)?, &name)
+        Self::new(models, &name)
     }
 
     /// Wrap loaded models; fails when their input is not a mel variant this crate computes

@@ -528,7 +528,7 @@ impl RunJob<'_> {
 }
 
 pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
-    let ensemble = load_ensemble(&args.model)?;
+    let ensemble = subgenre_cnn::Ensemble::from_files(&args.model)?;
     let models = ensemble.members();
     let first = &args.model[0];
     let spec = ensemble.spec();
@@ -677,19 +677,6 @@ fn training_split(trained: &serde_json::Value) -> String {
             trained.get("seed").unwrap_or(&null)
         )
     }
-}
-
-/// Saved models to average, in the order given (one model is an ensemble of one).
-pub fn load_ensemble(paths: &[PathBuf]) -> Result<subgenre_cnn::Ensemble> {
-    let members = paths
-        .iter()
-        .map(|path| {
-            subgenre_cnn::load_model(path)
-                .map(|m| (path.display().to_string(), m))
-                .with_context(|| format!("loading {}", path.display()))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(subgenre_cnn::Ensemble::new(members)?)
 }
 
 /// Images in class folders (`DIR/<class>/**/*.png|jpg`), for classes the model knows, read
