@@ -42,4 +42,19 @@ pub enum AudioError {
     Resample { from: u32, to: u32, reason: String },
 }
 
+impl AudioError {
+    /// The file the error is about (`None` for a bad option or rate pair).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Io { path, .. }
+            | Self::Empty { path }
+            | Self::Unsupported { path, .. }
+            | Self::Corrupt { path, .. }
+            | Self::NoAudio { path }
+            | Self::OffsetPastEnd { path, .. } => Some(path),
+            Self::InvalidOption { .. } | Self::Resample { .. } => None,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, AudioError>;

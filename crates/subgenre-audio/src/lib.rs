@@ -127,6 +127,39 @@ pub fn load(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Audio> {
     })
 }
 
+/// [`load`] for a file held in memory (`name` stands for it in errors; its extension hints at
+/// the format). The whole stream is decoded, then cut to `offset`/`duration` at the native rate
+/// exactly as [`load`] cuts it.
+pub fn load_bytes(bytes: Vec<u8>, name: impl AsRef<Path>, options: &LoadOptions) -> Result<Audio> {
+    options.check()?;
+    let name = name.as_ref();
+    let mut decoded = decode::decode_bytes(bytes, name)?;
+    let sr_native = decoded.info.sample_rate;
+    let start = (options.offset * f64::from(sr_native)) as usize;
+    if start > 0 && start >= decoded.samples.len() {
+        return Err(AudioError::OffsetPastEnd {
+            path: name.to_owned(),
+            offset_s: options.offset,
+            length_s: decoded.samples.len() as f64 / f64::from(sr_native),
+        });
+    }
+    let end = options
+        .duration
+        .map_or(decoded.samples.len(), |d| {
+            start.saturating_add((d * f64::from(sr_native)) as usize)
+        })
+        .min(decoded.samples.len());
+    decoded.samples.truncate(end);
+    decoded.samples.drain(..start);
+    let target = options.sr.unwrap_or(sr_native);
+    let samples = resample(&decoded.samples, sr_native, target)?;
+    Ok(Audio {
+        samples,
+        sample_rate: target,
+        source: decoded.info,
+    })
+}
+
 /// The file's native sample rate, found by decoding its first packet.
 fn native_rate(path: &Path) -> Result<u32> {
     let head = decode::decode_range(

@@ -147,3 +147,39 @@ fn demo_mp3s_decode_gapless_to_exactly_8_seconds() {
         );
     }
 }
+
+#[test]
+fn bytes_in_memory_load_as_the_file_does() {
+    let mut files: Vec<_> = std::fs::read_dir(repo_root().join("fixtures/audio"))
+        .expect("fixtures/audio")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.push(demo_clips()[0].clone());
+    for path in files {
+        for options in [
+            LoadOptions::default(),
+            LoadOptions::default().sr(None),
+            LoadOptions::default().offset(0.5).duration(Some(1.0)),
+        ] {
+            let from_file = load(&path, &options).expect("load");
+            let bytes = std::fs::read(&path).expect("read");
+            let from_bytes =
+                subgenre_audio::load_bytes(bytes, &path, &options).expect("load_bytes");
+            assert_eq!(from_bytes.sample_rate, from_file.sample_rate);
+            assert_eq!(
+                from_bytes.samples,
+                from_file.samples,
+                "{} {options:?}",
+                path.display()
+            );
+        }
+    }
+    let past_end = LoadOptions::default().offset(3600.0);
+    let bytes = std::fs::read(&demo_clips()[0]).expect("read");
+    let err = subgenre_audio::load_bytes(bytes, "clip.mp3", &past_end).expect_err("past end");
+    assert!(err.to_string().contains("clip.mp3"), "{err}");
+    let err = subgenre_audio::load_bytes(Vec::new(), "nothing.wav", &LoadOptions::default())
+        .expect_err("empty");
+    assert_eq!(err.path(), Some(std::path::Path::new("nothing.wav")));
+}

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use subgenre_classic::{
-    run_baseline, BaselineConfig, FeatureTable, ModelName, Progress, Protocol, DEFAULT_CLASSES,
+    run_baseline, BaselineConfig, FeatureTable, ModelName, Progress, Protocol, FIVE_CLASSES,
 };
 
 fn main() -> ExitCode {
@@ -30,7 +30,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         args.next()
             .ok_or("usage: baseline FEATURES.csv [options]")?,
     );
-    let classes: Vec<String> = DEFAULT_CLASSES.iter().map(|s| s.to_string()).collect();
+    let classes: Vec<String> = FIVE_CLASSES.iter().map(|s| s.to_string()).collect();
     let table = FeatureTable::read_csv(&features, &classes)?;
     for (label, n) in &table.dropped {
         eprintln!("dropped {n} rows labelled {label:?}");

@@ -15,43 +15,6 @@ use subgenre_eval::SplitItem;
 
 use crate::error::{Error, Result};
 
-/// The study's five-class setting.
-pub const DEFAULT_CLASSES: [&str; 5] = [
-    "bouncy",
-    "tekno",
-    "warzone",
-    "industrial",
-    "non-techno-drop",
-];
-
-/// All seven labels of the data set.
-pub const ALL_CLASSES: [&str; 7] = [
-    "bouncy",
-    "tekno",
-    "warzone",
-    "industrial",
-    "non-techno-drop",
-    "psytech",
-    "oldschool-hardstyle",
-];
-
-/// The study's 13 features, in its order.
-pub const STUDY_FEATURES: [&str; 13] = [
-    "chroma_stft",
-    "rmse",
-    "spec_cent",
-    "spec_bw",
-    "rolloff",
-    "zcr",
-    "mfcc1",
-    "mfcc2",
-    "mfcc3",
-    "mfcc4",
-    "mfcc5",
-    "mfcc6",
-    "mfcc7",
-];
-
 /// A features table restricted to the chosen classes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureTable {
@@ -296,9 +259,10 @@ mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
     use ndarray::array;
+    use subgenre_core::classes::FIVE_CLASSES;
 
     fn classes() -> Vec<String> {
-        DEFAULT_CLASSES.iter().map(|s| s.to_string()).collect()
+        FIVE_CLASSES.iter().map(|s| s.to_string()).collect()
     }
 
     fn read(text: &str) -> Result<FeatureTable> {

@@ -26,7 +26,8 @@ pub mod xgboost;
 pub use baseline::{
     build_model, prepare, run_baseline, total_runs, BaselineConfig, Prepared, Progress, Protocol,
 };
-pub use data::{FeatureTable, Standardizer, DEFAULT_CLASSES, STUDY_FEATURES};
+pub use data::{FeatureTable, Standardizer};
 pub use error::{Error, Result};
 pub use model::{Labelled, Model, ModelName};
+pub use subgenre_core::classes::FIVE_CLASSES;
 pub use vote::{default_weights, parse_weights, SoftVote};

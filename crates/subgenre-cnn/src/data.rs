@@ -60,27 +60,17 @@ pub fn check_samples(
 }
 
 /// Balanced class weights as scikit-learn's `compute_class_weight('balanced')` (which the
-/// study passed to Keras): `n / (k * count_c)`, for the `k` classes present; a class without
-/// samples gets weight 0 (it never occurs in the loss anyway).
+/// study passed to Keras; [`subgenre_core::classes::balanced_class_weights`]), in the loss's
+/// f32. Labels past `num_classes` are left out (the samples were checked before training).
 pub fn balanced_class_weights(labels: &[usize], num_classes: usize) -> Vec<f32> {
-    let mut counts = vec![0usize; num_classes];
-    for &l in labels {
-        if l < num_classes {
-            counts[l] += 1;
-        }
-    }
-    let present = counts.iter().filter(|&&c| c > 0).count().max(1);
-    let n: usize = counts.iter().sum();
-    counts
+    let in_range: Vec<usize> = labels
         .iter()
-        .map(|&c| {
-            if c == 0 {
-                0.0
-            } else {
-                (n as f64 / (present as f64 * c as f64)) as f32
-            }
-        })
-        .collect()
+        .copied()
+        .filter(|&l| l < num_classes)
+        .collect();
+    subgenre_core::classes::balanced_class_weights(&in_range, num_classes)
+        .map(|w| w.into_iter().map(|v| v as f32).collect())
+        .unwrap_or_default()
 }
 
 /// Training-time augmentation. All off by default; each can be switched on for ablations.

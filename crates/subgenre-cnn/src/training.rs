@@ -520,13 +520,8 @@ struct DataFingerprint {
 }
 
 fn fingerprint(train: &[Sample], val: &[Sample]) -> DataFingerprint {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |v: u64| {
-        for b in v.to_le_bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
+    let mut h = subgenre_core::Fnv1a::new();
+    let mut eat = |v: u64| h.write(&v.to_le_bytes());
     for s in train.iter().chain(val) {
         eat(s.label as u64);
         for p in &s.pixels {
@@ -536,7 +531,7 @@ fn fingerprint(train: &[Sample], val: &[Sample]) -> DataFingerprint {
     DataFingerprint {
         train: train.len(),
         val: val.len(),
-        hash: format!("{h:016x}"),
+        hash: h.hex(),
     }
 }
 

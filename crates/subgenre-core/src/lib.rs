@@ -1,8 +1,11 @@
 //! Pieces every subgenre crate shares.
 
 pub mod atomic;
+pub mod classes;
+pub mod hash;
 
 pub use atomic::{write_atomic, write_atomic_with};
+pub use hash::Fnv1a;
 
 /// The crate version, e.g. `0.1.0`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

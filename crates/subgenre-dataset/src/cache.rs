@@ -111,24 +111,17 @@ fn dir_size(path: &Path) -> u64 {
 
 /// A stable 64-bit FNV-1a hash of an entry's inputs (stable across Rust versions, unlike
 /// `DefaultHasher`, so cache entries survive an upgrade of the toolchain).
-#[derive(Debug, Clone)]
-pub struct CacheKey(u64);
-
-impl Default for CacheKey {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
+#[derive(Debug, Clone, Default)]
+pub struct CacheKey(subgenre_core::Fnv1a);
 
 impl CacheKey {
     pub fn new() -> Self {
         Self::default()
     }
     pub fn bytes(mut self, bytes: &[u8]) -> Self {
-        for b in bytes.iter().chain(&[0xff]) {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        // A separator byte, so that ("ab", "c") and ("a", "bc") differ.
+        self.0.write(bytes);
+        self.0.write(&[0xff]);
         self
     }
     pub fn str(self, s: &str) -> Self {
@@ -148,7 +141,7 @@ impl CacheKey {
         self.str(&path.to_string_lossy()).num(size).num(mtime)
     }
     pub fn hex(&self) -> String {
-        format!("{:016x}", self.0)
+        self.0.hex()
     }
 }
 

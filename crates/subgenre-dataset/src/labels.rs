@@ -5,25 +5,7 @@ use std::path::Path;
 
 use crate::error::{DatasetError, Result};
 
-/// Every label of the study, in its CSV's column order.
-pub const ALL_CLASSES: [&str; 7] = [
-    "psytech",
-    "oldschool-hardstyle",
-    "bouncy",
-    "tekno",
-    "warzone",
-    "industrial",
-    "non-techno-drop",
-];
-
-/// The study's five-class setting (psytech and oldschool-hardstyle set aside).
-pub const FIVE_CLASSES: [&str; 5] = [
-    "bouncy",
-    "tekno",
-    "warzone",
-    "industrial",
-    "non-techno-drop",
-];
+pub use subgenre_core::classes::{ALL_CLASSES, FIVE_CLASSES};
 
 /// The classes a command works on, in a fixed order: a model's output index is a position here.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

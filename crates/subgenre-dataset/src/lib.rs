@@ -6,6 +6,7 @@ pub mod dataset;
 pub mod demo;
 mod error;
 pub mod labels;
+pub mod walk;
 
 pub use cache::{Cache, CacheKey};
 pub use dataset::{Dataset, DatasetStats, Item, Selection};

@@ -50,7 +50,7 @@ pub use mel::{MelFilterbank, MelNorm, MelParams, MelSpectrogram};
 pub use mfcc::{mfcc, Dct};
 pub use rhythm::{onset_strength, TempoEstimator};
 pub use spectral::{
-    rms, spectral_bandwidth, spectral_centroid, spectral_rolloff, zero_crossing_rate,
-    SpectralContrast,
+    rms, rms_from_spectrogram, spectral_bandwidth, spectral_centroid, spectral_rolloff,
+    zero_crossing_rate, SpectralContrast,
 };
 pub use stft::{FftPrecision, PadMode, Spectrum, Stft, StftParams, Window};

@@ -86,32 +86,32 @@ fn check_spectrogram(s: &Array2<f32>) -> Result<usize> {
     Ok(2 * (s.nrows() - 1))
 }
 
-fn per_frame(s: &Array2<f32>, mut f: impl FnMut(&[f32]) -> f64) -> Array1<f32> {
+fn per_frame(s: &Array2<f32>, mut f: impl FnMut(&[f32]) -> f64) -> Array1<f64> {
     let mut frame = vec![0f32; s.nrows()];
     s.columns()
         .into_iter()
         .map(|col| {
             frame.iter_mut().zip(col.iter()).for_each(|(o, &v)| *o = v);
-            f(&frame) as f32
+            f(&frame)
         })
         .collect()
 }
 
 /// `librosa.feature.spectral_centroid(S=s, sr=sr)` for a magnitude spectrogram
 /// `[1 + n_fft/2, n_frames]` (librosa uses magnitude, `power=1`, when given `y`).
-pub fn spectral_centroid(s: &Array2<f32>, sr: f64) -> Result<Array1<f32>> {
+pub fn spectral_centroid(s: &Array2<f32>, sr: f64) -> Result<Array1<f64>> {
     let freqs = fft_frequencies(sr, check_spectrogram(s)?);
     Ok(per_frame(s, |fr| centroid_bandwidth_frame(fr, &freqs).0))
 }
 
 /// `librosa.feature.spectral_bandwidth(S=s, sr=sr)` (`p=2`, `norm=True`).
-pub fn spectral_bandwidth(s: &Array2<f32>, sr: f64) -> Result<Array1<f32>> {
+pub fn spectral_bandwidth(s: &Array2<f32>, sr: f64) -> Result<Array1<f64>> {
     let freqs = fft_frequencies(sr, check_spectrogram(s)?);
     Ok(per_frame(s, |fr| centroid_bandwidth_frame(fr, &freqs).1))
 }
 
 /// `librosa.feature.spectral_rolloff(S=s, sr=sr, roll_percent=roll_percent)` (0.85 by default).
-pub fn spectral_rolloff(s: &Array2<f32>, sr: f64, roll_percent: f32) -> Result<Array1<f32>> {
+pub fn spectral_rolloff(s: &Array2<f32>, sr: f64, roll_percent: f32) -> Result<Array1<f64>> {
     if roll_percent.is_nan() || roll_percent <= 0.0 || roll_percent >= 1.0 {
         return Err(invalid("roll_percent", roll_percent, "must lie in (0, 1)"));
     }
@@ -215,6 +215,36 @@ pub fn rms(y: &[f32], frame_length: usize, hop_length: usize, center: bool) -> R
     Ok(out)
 }
 
+/// `librosa.feature.rms(S=s, frame_length=frame_length)` from a magnitude spectrogram
+/// `[frame_length / 2 + 1, n_frames]`: Parseval's sum of each frame's power, the DC (and, for an
+/// even `frame_length`, the Nyquist) bin counted half.
+pub fn rms_from_spectrogram(s: &Array2<f32>, frame_length: usize) -> Result<Array1<f32>> {
+    if frame_length == 0 || s.nrows() != frame_length / 2 + 1 {
+        return Err(DspError::ShapeMismatch {
+            what: "S (for frame_length)",
+            expected: vec![frame_length / 2 + 1, s.ncols()],
+            found: s.shape().to_vec(),
+        });
+    }
+    let last = s.nrows() - 1;
+    let scale = 2.0 / (frame_length as f64 * frame_length as f64);
+    Ok(Array1::from_iter(s.columns().into_iter().map(|col| {
+        let sum: f64 = col
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| {
+                let p = f64::from(v) * f64::from(v);
+                if k == 0 || (k == last && frame_length % 2 == 0) {
+                    0.5 * p
+                } else {
+                    p
+                }
+            })
+            .sum();
+        (sum * scale).sqrt() as f32
+    })))
+}
+
 /// Zero-crossing rate of each frame, written into `out`
 /// (`librosa.feature.zero_crossing_rate` with `threshold=1e-10`, `zero_pos=True`, edge padding).
 ///
@@ -228,6 +258,23 @@ pub(crate) fn zcr_into(
     crossings: &mut Vec<u32>,
     out: &mut [f32],
 ) {
+    let n = out.len();
+    zcr_frames(y, frame_length, hop_length, center, crossings, n, |t, v| {
+        out[t] = v as f32;
+    });
+}
+
+/// The zero-crossing rate of frames `0..n_frames` in float64 (librosa's dtype: the mean of
+/// a boolean array), handed to `emit(frame, rate)`.
+fn zcr_frames(
+    y: &[f32],
+    frame_length: usize,
+    hop_length: usize,
+    center: bool,
+    crossings: &mut Vec<u32>,
+    n_frames: usize,
+    mut emit: impl FnMut(usize, f64),
+) {
     let pad = if center { frame_length / 2 } else { 0 };
     // |v| <= threshold counts as 0, which has a positive sign bit.
     let negative = |v: f32| v < -1e-10;
@@ -239,7 +286,7 @@ pub(crate) fn zcr_into(
         *c = count;
     }
     let last = y.len().saturating_sub(1) as isize;
-    for (t, o) in out.iter_mut().enumerate() {
+    for t in 0..n_frames {
         // Frame positions 1..frame_length (the first is `pad=False`) compare padded samples
         // q - 1 and q, q in start+1 ..= start+frame_length-1, i.e. y indices j in (lo, hi].
         let lo = (t * hop_length) as isize - pad as isize;
@@ -250,25 +297,26 @@ pub(crate) fn zcr_into(
         } else {
             0
         };
-        *o = (f64::from(c) / frame_length as f64) as f32;
+        emit(t, f64::from(c) / frame_length as f64);
     }
 }
 
 /// `librosa.feature.zero_crossing_rate(y, frame_length=frame_length, hop_length=hop_length,
-/// center=center)`.
+/// center=center)`, float64 as librosa returns it.
 pub fn zero_crossing_rate(
     y: &[f32],
     frame_length: usize,
     hop_length: usize,
     center: bool,
-) -> Result<Array1<f32>> {
+) -> Result<Array1<f64>> {
     check_framing(frame_length, hop_length)?;
     check_finite(y)?;
     let mut out = Array1::zeros(n_frames(y.len(), frame_length, hop_length, center)?);
     let mut buf = Vec::new();
-    if let Some(s) = out.as_slice_mut() {
-        zcr_into(y, frame_length, hop_length, center, &mut buf, s);
-    }
+    let n = out.len();
+    zcr_frames(y, frame_length, hop_length, center, &mut buf, n, |t, v| {
+        out[t] = v
+    });
     Ok(out)
 }
 
@@ -373,8 +421,9 @@ impl SpectralContrast {
     }
 
     /// Contrast in dB, `[n_bands + 1, n_frames]`, of a magnitude spectrogram
-    /// (`power_to_db(peak) - power_to_db(valley)`, each with `top_db=80` over the whole clip).
-    pub fn compute(&mut self, s: &Array2<f32>) -> Result<Array2<f32>> {
+    /// (`power_to_db(peak) - power_to_db(valley)`, each with `top_db=80` over the whole clip),
+    /// in float64 as librosa returns it.
+    pub fn compute(&mut self, s: &Array2<f32>) -> Result<Array2<f64>> {
         let expected = self.bands.last().map_or(0, |b| b.1);
         if s.nrows() != expected {
             return Err(DspError::ShapeMismatch {
@@ -396,7 +445,7 @@ impl SpectralContrast {
                 &mut valley[j * nb..(j + 1) * nb],
             );
         }
-        Ok(contrast_db(&mut peak, &mut valley, nb, t))
+        Ok(contrast_db_f64(&mut peak, &mut valley, nb, t))
     }
 }
 
@@ -503,17 +552,27 @@ fn k_extreme_sum<const LARGEST: bool>(v: &[f32], k: usize) -> f64 {
 }
 
 /// Finishes spectral contrast from frame-major peak / valley buffers (`[t][band]`).
+pub(crate) fn contrast_db_f64(
+    peak: &mut [f64],
+    valley: &mut [f64],
+    n_bands: usize,
+    n_frames: usize,
+) -> Array2<f64> {
+    power_to_db_f64(peak, 1e-10, Some(80.0));
+    power_to_db_f64(valley, 1e-10, Some(80.0));
+    Array2::from_shape_fn((n_bands, n_frames), |(b, t)| {
+        peak[t * n_bands + b] - valley[t * n_bands + b]
+    })
+}
+
+/// [`contrast_db_f64`] rounded to float32 (the feature tables' precision).
 pub(crate) fn contrast_db(
     peak: &mut [f64],
     valley: &mut [f64],
     n_bands: usize,
     n_frames: usize,
 ) -> Array2<f32> {
-    power_to_db_f64(peak, 1e-10, Some(80.0));
-    power_to_db_f64(valley, 1e-10, Some(80.0));
-    Array2::from_shape_fn((n_bands, n_frames), |(b, t)| {
-        (peak[t * n_bands + b] - valley[t * n_bands + b]) as f32
-    })
+    contrast_db_f64(peak, valley, n_bands, n_frames).mapv(|v| v as f32)
 }
 
 #[cfg(test)]

@@ -28,37 +28,24 @@ pub fn std_population(values: &[f64]) -> f64 {
     (values.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / values.len() as f64).sqrt()
 }
 
-/// Balanced class weights, scikit-learn's `compute_class_weight("balanced")`:
-/// `n_samples / (n_present_classes * count[c])`. A class absent from `y`
-/// gets weight 0 (scikit-learn refuses such input; here it simply has no
-/// samples to weigh), and only classes present count in the denominator.
+/// Balanced class weights, scikit-learn's `compute_class_weight("balanced")` (see
+/// [`subgenre_core::classes::balanced_class_weights`]).
 pub fn balanced_class_weights(y: &[usize], n_classes: usize) -> Result<Vec<f64>> {
-    let counts = class_counts(y, n_classes, "y")?;
-    let present = counts.iter().filter(|&&c| c > 0).count();
-    Ok(counts
-        .iter()
-        .map(|&c| {
-            if c == 0 {
-                0.0
-            } else {
-                y.len() as f64 / (present as f64 * c as f64)
-            }
-        })
-        .collect())
+    subgenre_core::classes::balanced_class_weights(y, n_classes).map_err(|e| out_of_range("y", e))
 }
 
 /// Per-class counts of `y`, checking every label is below `n_classes`.
 pub fn class_counts(y: &[usize], n_classes: usize, what: &'static str) -> Result<Vec<usize>> {
-    let mut counts = vec![0usize; n_classes];
-    for (index, &label) in y.iter().enumerate() {
-        *counts.get_mut(label).ok_or(Error::LabelOutOfRange {
-            what,
-            index,
-            label,
-            n_classes,
-        })? += 1;
+    subgenre_core::classes::class_counts(y, n_classes).map_err(|e| out_of_range(what, e))
+}
+
+fn out_of_range(what: &'static str, e: subgenre_core::classes::LabelOutOfRange) -> Error {
+    Error::LabelOutOfRange {
+        what,
+        index: e.index,
+        label: e.label,
+        n_classes: e.n_classes,
     }
-    Ok(counts)
 }
 
 /// Fraction of equal labels; 0 for empty input.

@@ -272,6 +272,48 @@ impl Report {
         }
         out
     }
+
+    /// `=== SUMMARY [variant | SxS] ===` blocks, as the study's `full_test` printed them: for
+    /// each variant and size (in the order given) with runs, one line per model (in order of
+    /// first appearance) listing its weighted F1s with their mean and population std.
+    pub fn study_summary_blocks(&self, variants: &[&str], sizes: &[u32]) -> String {
+        let mut out = String::new();
+        for &variant in variants {
+            for &size in sizes {
+                let runs: Vec<&Run> = self
+                    .runs
+                    .iter()
+                    .filter(|r| r.variant.as_deref() == Some(variant) && r.size == Some(size))
+                    .collect();
+                if runs.is_empty() {
+                    continue;
+                }
+                out.push_str(&format!("\n=== SUMMARY [{variant} | {size}x{size}] ===\n"));
+                // Runs are stored seed by seed (a, b, a, b): keep each model once.
+                let mut models: Vec<&str> = Vec::new();
+                for r in &runs {
+                    if !models.contains(&r.model.as_str()) {
+                        models.push(&r.model);
+                    }
+                }
+                for model in models {
+                    let f1s: Vec<f64> = runs
+                        .iter()
+                        .filter(|r| r.model == model)
+                        .map(|r| r.weighted_f1)
+                        .collect();
+                    let list: Vec<String> = f1s.iter().map(|f| format!("{f:.4}")).collect();
+                    out.push_str(&format!(
+                        "{model:<16} F1s: [{}]  mean {:.4} ± {:.4}\n",
+                        list.join(", "),
+                        mean(&f1s),
+                        std_population(&f1s)
+                    ));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Summary rows grouped by (model, variant, size), in order of first appearance.
@@ -316,6 +358,29 @@ mod tests {
     fn run(model: &str, seed: u64, y_pred: &[usize]) -> Run {
         let r = ClassificationReport::new(&[0, 0, 1, 1], y_pred, &classes()).expect("report");
         Run::new(model, seed, &r, 0.5)
+    }
+
+    #[test]
+    fn study_summary_lists_each_model_once_whatever_the_run_order() {
+        let mut rep = Report::new("group", &classes(), "mel", "0.1.0");
+        // As `experiment --arch a,b --seeds 42,43` stores them: seed by seed.
+        for (model, seed, pred) in [
+            ("cnn_main", 42, [0, 0, 1, 1]),
+            ("compact", 42, [0, 1, 1, 1]),
+            ("cnn_main", 43, [1, 1, 1, 1]),
+            ("compact", 43, [0, 0, 1, 1]),
+        ] {
+            let mut r = run(model, seed, &pred);
+            r.variant = Some("normal".into());
+            r.size = Some(128);
+            rep.push_run(r);
+        }
+        let text = rep.study_summary_blocks(&["normal", "low"], &[128, 256]);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(lines[0], "=== SUMMARY [normal | 128x128] ===");
+        assert!(lines[1].starts_with("cnn_main ") && lines[1].contains("F1s: [1.0000, 0.3333]"));
+        assert!(lines[2].starts_with("compact ") && lines[2].contains("[0.7333, 1.0000]"));
     }
 
     #[test]

@@ -9,7 +9,6 @@ use subgenre_dsp::features::{FeatureExtractor, RICH_COLUMNS, STUDY_COLUMNS};
 use subgenre_dsp::pyaa::{self, PyaaMapping, ShortTermExtractor};
 
 use crate::error::Result;
-use crate::mel::SAMPLE_RATE;
 
 /// Which columns a features table holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +33,55 @@ pub enum FeatureSet {
     PyAudioAnalysis(PyaaMapping),
 }
 
+/// Which feature extractor a table is computed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Extractor {
+    /// librosa's features, as the study's notebook calls them (the default).
+    #[default]
+    Librosa,
+    /// pyAudioAnalysis `ShortTermFeatures`, the study's alternative.
+    PyAudioAnalysis,
+}
+
+impl std::str::FromStr for Extractor {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "librosa" => Ok(Self::Librosa),
+            "pyaudioanalysis" => Ok(Self::PyAudioAnalysis),
+            other => Err(format!(
+                "unknown extractor {other:?} (expected librosa or pyaudioanalysis)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Extractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Librosa => "librosa",
+            Self::PyAudioAnalysis => "pyaudioanalysis",
+        })
+    }
+}
+
 impl FeatureSet {
+    /// The set an extractor gives: `rich` (librosa only) for the larger table, `mapping` for
+    /// how pyAudioAnalysis fills the study's 13 columns (ignored for librosa).
+    pub fn new(extractor: Extractor, rich: bool, mapping: PyaaMapping) -> Result<Self> {
+        match (extractor, rich) {
+            (Extractor::Librosa, false) => Ok(Self::Study),
+            (Extractor::Librosa, true) => Ok(Self::Rich),
+            (Extractor::PyAudioAnalysis, false) => Ok(Self::PyAudioAnalysis(mapping)),
+            (Extractor::PyAudioAnalysis, true) => Err(crate::ExtractError::InvalidOption {
+                name: "rich",
+                value: "true".into(),
+                reason: "the rich set is for the librosa extractor only",
+            }),
+        }
+    }
+
     /// The column names of the vectors [`extract_features`] returns for this set.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
@@ -51,10 +98,17 @@ impl FeatureSet {
         }
     }
 
+    /// The feature vector (in [`FeatureSet::columns`] order) of one mono signal `y` at `sr`
+    /// Hz. The files of a table are loaded at 22 050 Hz for the librosa sets and at their own
+    /// rate for pyAudioAnalysis; a signal given here is analysed at the rate given.
+    pub fn compute_signal(self, y: &[f32], sr: u32) -> Result<Vec<f32>> {
+        self.compute(&mut Workers::default(), y, sr)
+    }
+
     fn compute(self, workers: &mut Workers, y: &[f32], sr: u32) -> Result<Vec<f32>> {
         Ok(match self {
-            FeatureSet::Study => workers.librosa()?.study_means(y)?.study13().to_vec(),
-            FeatureSet::Rich => workers.librosa()?.extract_rich(y)?.summary().to_vector(),
+            FeatureSet::Study => workers.librosa(sr)?.study_means(y)?.study13().to_vec(),
+            FeatureSet::Rich => workers.librosa(sr)?.extract_rich(y)?.summary().to_vector(),
             FeatureSet::PyAudioAnalysis(mapping) => {
                 let feats = workers.pyaa(sr)?.extract(&pyaa::pcm16(y))?;
                 pyaa::study13(&feats, sr, mapping)
@@ -66,8 +120,7 @@ impl FeatureSet {
     }
 }
 
-/// Per-thread analysers, planned on first use (the pyAudioAnalysis one again whenever the
-/// sample rate changes).
+/// Per-thread analysers, planned on first use (again whenever the sample rate changes).
 #[derive(Default)]
 struct Workers {
     librosa: Option<FeatureExtractor>,
@@ -75,10 +128,10 @@ struct Workers {
 }
 
 impl Workers {
-    fn librosa(&mut self) -> Result<&mut FeatureExtractor> {
+    fn librosa(&mut self, sr: u32) -> Result<&mut FeatureExtractor> {
         let fx = match self.librosa.take() {
-            Some(fx) => fx,
-            None => FeatureExtractor::new(f64::from(SAMPLE_RATE))?,
+            Some(fx) if fx.sr() == f64::from(sr) => fx,
+            _ => FeatureExtractor::new(f64::from(sr))?,
         };
         Ok(self.librosa.insert(fx))
     }

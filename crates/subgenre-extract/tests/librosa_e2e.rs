@@ -7,14 +7,8 @@ use subgenre_dsp::features::FeatureExtractor;
 use subgenre_extract::MelVariant;
 use subgenre_fixtures::{fixtures_dir, read_npy, repo_root};
 
-const SCALARS: [&str; 6] = [
-    "chroma_stft",
-    "rmse",
-    "spec_cent",
-    "spec_bw",
-    "rolloff",
-    "zcr",
-];
+/// The six spectral columns of the study's table (the MFCCs follow).
+const SCALARS: &[&str] = subgenre_dsp::STUDY_COLUMNS.split_at(6).0;
 
 fn ids() -> Vec<String> {
     std::fs::read_to_string(fixtures_dir().join("librosa/exact/clips.txt"))

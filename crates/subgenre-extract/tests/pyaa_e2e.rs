@@ -10,21 +10,8 @@ use subgenre_dsp::pyaa::{self, ShortTermExtractor, FEATURE_NAMES, N_FEATURES};
 use subgenre_extract::{extract_features, FeatureSet, PyaaMapping};
 use subgenre_fixtures::{fixtures_dir, hardtechno_dir, repo_root};
 
-const COLUMNS: [&str; 13] = [
-    "chroma_stft",
-    "rmse",
-    "spec_cent",
-    "spec_bw",
-    "rolloff",
-    "zcr",
-    "mfcc1",
-    "mfcc2",
-    "mfcc3",
-    "mfcc4",
-    "mfcc5",
-    "mfcc6",
-    "mfcc7",
-];
+/// The study's 13 columns.
+const COLUMNS: &[&str] = subgenre_dsp::STUDY_COLUMNS.split_at(13).0;
 
 fn manifest() -> Option<serde_json::Value> {
     let path = fixtures_dir().join("pyaa/e2e.json");

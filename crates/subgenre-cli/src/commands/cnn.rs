@@ -16,9 +16,7 @@ use rayon::prelude::*;
 use serde_json::json;
 use subgenre_cnn::{AugmentConfig, InputSpec, Sample, TrainConfig};
 use subgenre_dataset::{Cache, Selection};
-use subgenre_eval::{
-    group_split, mean, std_population, ClassificationReport, Report, Run, Split, SplitItem,
-};
+use subgenre_eval::{group_split, ClassificationReport, Report, Run, Split, SplitItem};
 use subgenre_extract::image::{model_image, Interpolation};
 use subgenre_extract::{model_input, InputRoute, MelVariant};
 
@@ -395,37 +393,9 @@ pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCo
 
 /// `=== SUMMARY [normal | 128x128] ===` blocks, as the study's full_test printed them.
 fn print_summaries(report: &Report, variants: &[MelVariant], sizes: &[usize]) {
-    for variant in variants {
-        for &size in sizes {
-            let runs: Vec<&Run> = report
-                .runs
-                .iter()
-                .filter(|r| {
-                    r.variant.as_deref() == Some(variant.name()) && r.size == Some(size as u32)
-                })
-                .collect();
-            if runs.is_empty() {
-                continue;
-            }
-            println!("\n=== SUMMARY [{} | {size}x{size}] ===", variant.name());
-            let mut models: Vec<&str> = runs.iter().map(|r| r.model.as_str()).collect();
-            models.dedup();
-            for model in models {
-                let f1s: Vec<f64> = runs
-                    .iter()
-                    .filter(|r| r.model == model)
-                    .map(|r| r.weighted_f1)
-                    .collect();
-                let list: Vec<String> = f1s.iter().map(|f| format!("{f:.4}")).collect();
-                println!(
-                    "{model:<16} F1s: [{}]  mean {:.4} ± {:.4}",
-                    list.join(", "),
-                    mean(&f1s),
-                    std_population(&f1s)
-                );
-            }
-        }
-    }
+    let variants: Vec<&str> = variants.iter().map(|v| v.name()).collect();
+    let sizes: Vec<u32> = sizes.iter().map(|&s| s as u32).collect();
+    print!("{}", report.study_summary_blocks(&variants, &sizes));
 }
 
 /// One training run and everything it needs.
@@ -689,7 +659,8 @@ fn images_by_class(
     failures: &mut Failures,
 ) -> Result<(Vec<Vec<f32>>, Vec<usize>)> {
     let mut files: Vec<(PathBuf, usize)> = Vec::new();
-    for (name, images) in super::transfer::class_folders(dir, super::transfer::image_files)? {
+    for (name, images) in super::transfer::class_folders(dir, subgenre_dataset::walk::image_files)?
+    {
         let Some(label) = classes.iter().position(|c| *c == name) else {
             eprintln!(
                 "skipping {}: the model has no class `{name}`",

@@ -5,28 +5,22 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use subgenre_dataset::Cache;
-use subgenre_extract::{extract_features, FeatureSet};
+use subgenre_extract::{extract_features, Extractor, FeatureSet, PyaaMapping};
 
 use super::{parse_classes, thread_pool, walk_audio, DataChoice, Failures};
 use crate::args::FeaturesArgs;
 use crate::progress::Progress;
 
 pub fn run(args: FeaturesArgs, cache: &Cache) -> Result<ExitCode> {
-    let set = match (args.extractor.as_str(), args.rich) {
-        ("librosa", true) => FeatureSet::Rich,
-        ("librosa", false) => FeatureSet::Study,
-        ("pyaudioanalysis", false) => FeatureSet::PyAudioAnalysis(
-            args.mapping
-                .parse::<subgenre_extract::PyaaMapping>()
-                .map_err(|e| anyhow::anyhow!("--mapping: {e}"))?,
-        ),
-        ("pyaudioanalysis", true) => {
-            anyhow::bail!("--rich is for the librosa extractor only")
-        }
-        (other, _) => {
-            anyhow::bail!("--extractor must be librosa or pyaudioanalysis, not `{other}`")
-        }
-    };
+    let extractor: Extractor = args
+        .extractor
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--extractor: {e}"))?;
+    let mapping: PyaaMapping = args
+        .mapping
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--mapping: {e}"))?;
+    let set = FeatureSet::new(extractor, args.rich, mapping).context("--rich")?;
     // Each output row: its key columns and the file to analyse.
     let (key_header, rows): (Vec<&str>, Vec<(Vec<String>, PathBuf)>) = if args.paths.is_empty() {
         let choice = DataChoice::resolve(&args.data, cache)?;

@@ -13,7 +13,7 @@ mod reproduce;
 mod run_folder;
 pub mod transfer;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -91,35 +91,7 @@ pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
 
 /// Audio files under `paths` (files as given, folders walked recursively, sorted).
 pub fn walk_audio(paths: &[PathBuf]) -> Vec<PathBuf> {
-    fn is_audio(p: &Path) -> bool {
-        p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            subgenre_audio::AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
-        })
-    }
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if is_audio(&p) {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, &mut out);
-        } else {
-            // Named files are taken whatever their extension: the loader says what is wrong.
-            out.push(p.clone());
-        }
-    }
-    out
+    subgenre_dataset::walk::audio_files(paths)
 }
 
 /// Items a batch command could not process, reported together at the end.

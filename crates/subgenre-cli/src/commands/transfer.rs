@@ -223,31 +223,6 @@ pub(super) fn class_folders(
     Ok(classes)
 }
 
-/// Image files under `folder`, walked recursively, sorted.
-pub(super) fn image_files(folder: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        paths.sort();
-        for p in paths {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| ["png", "jpg", "jpeg"].contains(&e.to_ascii_lowercase().as_str()))
-            {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(folder, &mut out);
-    out
-}
-
 /// `<class>/<path inside the class folder>`, with `/` separators.
 fn file_id(class: &str, folder: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(folder).unwrap_or(path);
@@ -331,7 +306,7 @@ fn load_images(
     jobs: Option<usize>,
     failures: &mut Failures,
 ) -> Result<Inputs> {
-    let folders = class_folders(dir, image_files)?;
+    let folders = class_folders(dir, subgenre_dataset::walk::image_files)?;
     gather(dir, folders, jobs, failures, |path| {
         // As the study: cv2.imread grey (uint8), cv2.resize (uint8 out), / 255.
         let pixels = model_image(path, size, resize.interpolation()).map_err(|e| e.to_string())?;
@@ -380,12 +355,7 @@ fn audio_input(base: &SavedModel, path: &Path) -> Result<(MelVariant, InputRoute
 /// FNV-1a of a file's bytes, as hex: names the base weights in a run's settings.
 fn file_hash(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in &bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    Ok(format!("{h:016x}"))
+    Ok(subgenre_core::Fnv1a::of(&bytes).hex())
 }
 
 /// The split of `inputs` for `seed`: stratified 70/15/15 (as scikit-learn's

@@ -1,0 +1,49 @@
+"""subgenre: tell hard-techno sub-genres apart from audio.
+
+A Python API over the subgenre Rust libraries:
+
+- ``subgenre.load`` / ``subgenre.load_many``: librosa.load's decoding (MP3, WAV, FLAC, Ogg,
+  AAC), mixed to mono and resampled to 22 050 Hz by default, many files in parallel.
+- ``subgenre.feature``: librosa's feature functions (``melspectrogram``, ``mfcc``,
+  ``chroma_stft``, ...) with librosa's keyword names, defaults, shapes and dtypes;
+  ``subgenre.power_to_db``.
+- ``subgenre.study_features``: the study's per-clip feature columns.
+- ``subgenre.Predictor``: whole-track sub-genre prediction with the shipped CNN ensemble.
+
+Every call that does work releases the GIL. Errors: ``subgenre.Error`` is the base class,
+``subgenre.AudioError`` (with ``.path`` and ``.reason``) a file that cannot be read,
+``subgenre.ModelError`` a model that cannot be used; a bad argument raises ``ValueError``.
+
+Example::
+
+    import subgenre
+    y, sr = subgenre.load("track.mp3")
+    S_db = subgenre.power_to_db(subgenre.feature.melspectrogram(y=y, sr=sr), ref=np.max)
+    print(subgenre.Predictor().predict_file("track.mp3")["label"])
+"""
+
+from ._native import (
+    AudioError,
+    Error,
+    ModelError,
+    Predictor,
+    __version__,
+    load,
+    load_many,
+    power_to_db,
+    study_features,
+)
+from . import feature
+
+__all__ = [
+    "AudioError",
+    "Error",
+    "ModelError",
+    "Predictor",
+    "__version__",
+    "feature",
+    "load",
+    "load_many",
+    "power_to_db",
+    "study_features",
+]

@@ -1,0 +1,130 @@
+//! `subgenre.load` and `subgenre.load_many`: librosa.load's decoding, from Python.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use rayon::prelude::*;
+use subgenre_audio::LoadOptions;
+
+use crate::errors::{bad_argument, detached, Failure, Outcome};
+use crate::threads::pool;
+
+/// `sr=None` keeps the file's own rate, as in librosa.
+fn options(sr: Option<u32>, offset: f64, duration: Option<f64>) -> LoadOptions {
+    LoadOptions::default()
+        .sr(sr)
+        .offset(offset)
+        .duration(duration)
+}
+
+fn check_mono(mono: bool) -> Outcome<()> {
+    if mono {
+        Ok(())
+    } else {
+        Err(bad_argument(
+            "mono",
+            "only mono=True is supported: subgenre mixes every file to mono as it decodes",
+        ))
+    }
+}
+
+/// Load an audio file as a float32 mono signal, exactly as `librosa.load` does.
+///
+/// Decodes MP3, WAV, FLAC, Ogg Vorbis and AAC/M4A, mixes to mono, cuts `offset` and
+/// `duration` (seconds) at the file's own rate and resamples to `sr` (soxr-HQ quality;
+/// `sr=None` keeps the native rate).
+///
+/// Returns `(y, sr)`. Raises `subgenre.AudioError` (with `.path` and `.reason`) for a file
+/// that cannot be read, `ValueError` for a bad argument.
+#[pyfunction]
+#[pyo3(signature = (path, *, sr=Some(22050), mono=true, offset=0.0, duration=None))]
+pub fn load<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    sr: Option<u32>,
+    mono: bool,
+    offset: f64,
+    duration: Option<f64>,
+) -> PyResult<(Bound<'py, PyArray1<f32>>, u32)> {
+    let audio = detached(py, || {
+        check_mono(mono)?;
+        Ok(subgenre_audio::load(&path, &options(sr, offset, duration))?)
+    })?;
+    Ok((audio.samples.into_pyarray(py), audio.sample_rate))
+}
+
+/// Load many files in parallel.
+///
+/// `paths` is a path or a list of paths; folders are walked recursively for audio files
+/// (sorted), named files are taken whatever their extension. `jobs` is the number of threads
+/// (default: all cores).
+///
+/// Returns `(arrays, errors)`: `{path: y}` for every file that loaded (float32, mono, at
+/// `sr`) and `{path: reason}` for every one that did not. A bad file never raises.
+#[pyfunction]
+#[pyo3(signature = (paths, *, sr=Some(22050), jobs=None))]
+pub fn load_many<'py>(
+    py: Python<'py>,
+    paths: PathsArg,
+    sr: Option<u32>,
+    jobs: Option<usize>,
+) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
+    let results = detached(py, || {
+        let files = subgenre_dataset::walk::audio_files(&paths.0);
+        let pool = pool(jobs)?;
+        let opts = options(sr, 0.0, None);
+        let loaded: Vec<(PathBuf, Outcome<Vec<f32>>)> = pool.install(|| {
+            files
+                .into_par_iter()
+                .map(|path| {
+                    let result = crate::errors::guarded(|| {
+                        Ok(subgenre_audio::load(&path, &opts).map(|a| a.samples)?)
+                    });
+                    (path, result)
+                })
+                .collect()
+        });
+        Ok(loaded)
+    })?;
+    let arrays = PyDict::new(py);
+    let errors = PyDict::new(py);
+    let mut failed = BTreeMap::new();
+    for (path, result) in results {
+        let key = path.display().to_string();
+        match result {
+            Ok(samples) => arrays.set_item(key, samples.into_pyarray(py))?,
+            Err(Failure::Audio { reason, .. }) => {
+                failed.insert(key, reason);
+            }
+            Err(other) => {
+                failed.insert(key, other.message());
+            }
+        }
+    }
+    for (path, reason) in failed {
+        errors.set_item(path, reason)?;
+    }
+    Ok((arrays, errors))
+}
+
+/// One path or a sequence of paths (str or os.PathLike).
+pub struct PathsArg(pub Vec<PathBuf>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for PathsArg {
+    type Error = PyErr;
+
+    fn extract(ob: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(one) = ob.extract::<PathBuf>() {
+            return Ok(Self(vec![one]));
+        }
+        let many: Vec<PathBuf> = ob.extract().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(
+                "paths: expected a path or a list of paths (str or os.PathLike)",
+            )
+        })?;
+        Ok(Self(many))
+    }
+}

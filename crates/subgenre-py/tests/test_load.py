@@ -1,0 +1,61 @@
+import json
+
+import numpy as np
+import pytest
+
+import subgenre
+from conftest import DEMO_CLIPS, FIXTURES, bad_files, demo_clips  # noqa: F401
+
+
+def test_load_matches_librosa_on_demo_clips():
+    lengths = json.loads((FIXTURES / "load" / "lengths.json").read_text())
+    for clip in demo_clips():
+        y, sr = subgenre.load(clip)
+        assert sr == 22050
+        assert y.dtype == np.float32 and y.ndim == 1
+        assert len(y) == lengths[clip.stem], clip.name
+        theirs = np.load(FIXTURES / "load" / f"{clip.stem}.npy").astype(np.float64)
+        ours = y[44100:88200].astype(np.float64)
+        r = np.corrcoef(ours, theirs)[0, 1]
+        assert r >= 0.99, f"{clip.name}: correlation {r:.4f} with librosa.load"
+
+
+def test_offset_duration_and_native_rate():
+    clip = demo_clips()[0]
+    full, _ = subgenre.load(clip, sr=None)
+    part, sr = subgenre.load(clip, sr=None, offset=1.0, duration=2.0)
+    assert len(part) == 2 * sr
+    np.testing.assert_array_equal(part, full[sr : 3 * sr])
+    with pytest.raises(ValueError, match="offset"):
+        subgenre.load(clip, offset=-1.0)
+    with pytest.raises(ValueError, match="mono"):
+        subgenre.load(clip, mono=False)
+
+
+def test_every_bad_file_raises_audio_error_naming_it(bad_files):
+    for kind, path in bad_files.items():
+        with pytest.raises(subgenre.AudioError) as info:
+            subgenre.load(path)
+        err = info.value
+        assert isinstance(err, subgenre.Error)
+        assert err.path == str(path), kind
+        assert path.name in str(err), kind
+        assert err.reason, kind
+
+
+def test_load_many_returns_good_arrays_and_lists_bad(tmp_path, bad_files):
+    good = demo_clips()[:3]
+    for clip in good:
+        (tmp_path / clip.name).write_bytes(clip.read_bytes())
+    named = [bad_files["missing"]]
+    arrays, errors = subgenre.load_many([tmp_path, *named], jobs=2)
+    assert sorted(arrays) == sorted(str(tmp_path / c.name) for c in good)
+    for clip in good:
+        single, _ = subgenre.load(clip)
+        np.testing.assert_array_equal(arrays[str(tmp_path / clip.name)], single)
+    # Every bad file the walk finds (by its .mp3 name) or that was named is listed once.
+    expected_bad = {str(p) for k, p in bad_files.items() if k != "directory"}
+    assert set(errors) == expected_bad
+    assert all(isinstance(r, str) and r for r in errors.values())
+    with pytest.raises(ValueError, match="jobs"):
+        subgenre.load_many(tmp_path, jobs=0)

@@ -1,0 +1,41 @@
+"""subgenre.study_features against the rows `subgenre features` writes (bit for bit)."""
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+import subgenre
+from conftest import demo_clips, run_cli
+
+
+@pytest.mark.parametrize("rich", [False, True])
+def test_study_features_equal_the_cli_table(cli, tmp_path, rich):
+    clips = demo_clips()[:3]
+    out = tmp_path / "features.csv"
+    run_cli(cli, "features", "--out", out, *(["--rich"] if rich else []), *clips)
+    rows = {r["path"]: r for r in csv.DictReader(io.StringIO(out.read_text()))}
+    for clip in clips:
+        y, sr = subgenre.load(clip)
+        ours = subgenre.study_features(y, sr, rich=rich)
+        theirs = rows[str(clip)]
+        assert list(ours) == [k for k in theirs if k != "path"]
+        for k, v in ours.items():
+            # The CSV holds the float32 value in its shortest round-trip form.
+            assert np.float32(v) == np.float32(theirs[k]), (clip.name, k)
+
+
+def test_pyaudioanalysis_and_bad_arguments(cli, tmp_path):
+    clip = demo_clips()[0]
+    out = tmp_path / "pyaa.csv"
+    run_cli(cli, "features", "--out", out, "--extractor", "pyaudioanalysis", clip)
+    theirs = next(csv.DictReader(io.StringIO(out.read_text())))
+    y, sr = subgenre.load(clip, sr=None)
+    ours = subgenre.study_features(y, sr, extractor="pyaudioanalysis")
+    for k, v in ours.items():
+        assert np.float32(v) == np.float32(theirs[k]), k
+    with pytest.raises(ValueError, match="extractor"):
+        subgenre.study_features(y, sr, extractor="essentia")
+    with pytest.raises(ValueError, match="rich"):
+        subgenre.study_features(y, sr, rich=True, extractor="pyaudioanalysis")
