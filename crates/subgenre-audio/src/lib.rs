@@ -117,6 +117,11 @@ pub fn load(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Audio> {
         let len = options.duration.map(|d| (d * f64::from(sr_native)) as u64);
         decode::decode_range(path, decode::FrameRange { start, len })?
     };
+    resampled(decoded, options)
+}
+
+/// `decoded` at the rate `options` asks for.
+fn resampled(decoded: Decoded, options: &LoadOptions) -> Result<Audio> {
     let sr_native = decoded.info.sample_rate;
     let target = options.sr.unwrap_or(sr_native);
     let samples = resample(&decoded.samples, sr_native, target)?;
@@ -151,13 +156,7 @@ pub fn load_bytes(bytes: Vec<u8>, name: impl AsRef<Path>, options: &LoadOptions)
         .min(decoded.samples.len());
     decoded.samples.truncate(end);
     decoded.samples.drain(..start);
-    let target = options.sr.unwrap_or(sr_native);
-    let samples = resample(&decoded.samples, sr_native, target)?;
-    Ok(Audio {
-        samples,
-        sample_rate: target,
-        source: decoded.info,
-    })
+    resampled(decoded, options)
 }
 
 /// The file's native sample rate, found by decoding its first packet.

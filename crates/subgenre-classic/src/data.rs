@@ -1,4 +1,5 @@
-//! The features CSV that `subgenre features` writes, and standardisation.
+//! The features CSV that `subgenre features` writes (its writer and its reader), and
+//! standardisation.
 //!
 //! Layout: `sample_id, spot_id, <feature columns…>, label`. Any number of
 //! numeric feature columns may stand between `spot_id` and `label` (the
@@ -14,6 +15,60 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use subgenre_eval::SplitItem;
 
 use crate::error::{Error, Result};
+
+/// Writes the features CSV that [`FeatureTable::read_csv`] reads (what `subgenre features`
+/// writes): `sample_id, spot_id, <features…>, label` for clips of a data set, or
+/// `path, <features…>` for plain files (which the classic models cannot read: no label).
+/// Values are written in their shortest round-trip form.
+pub struct FeatureCsvWriter<W: std::io::Write> {
+    csv: csv::Writer<W>,
+    labelled: bool,
+}
+
+impl<W: std::io::Write> FeatureCsvWriter<W> {
+    /// Writes the header.
+    pub fn new(w: W, features: &[&str], labelled: bool) -> csv::Result<Self> {
+        let mut csv = csv::WriterBuilder::new().from_writer(w);
+        let mut header: Vec<&str> = if labelled {
+            vec!["sample_id", "spot_id"]
+        } else {
+            vec!["path"]
+        };
+        header.extend(features);
+        if labelled {
+            header.push("label");
+        }
+        csv.write_record(&header)?;
+        Ok(Self { csv, labelled })
+    }
+
+    /// One clip of a data set (a writer made with `labelled`).
+    pub fn write_clip(
+        &mut self,
+        sample_id: &str,
+        spot_id: &str,
+        values: &[f32],
+        label: &str,
+    ) -> csv::Result<()> {
+        debug_assert!(self.labelled);
+        let mut record = vec![sample_id.to_string(), spot_id.to_string()];
+        record.extend(values.iter().map(|v| v.to_string()));
+        record.push(label.to_string());
+        self.csv.write_record(&record)
+    }
+
+    /// One plain file (a writer made without `labelled`).
+    pub fn write_file(&mut self, path: &str, values: &[f32]) -> csv::Result<()> {
+        debug_assert!(!self.labelled);
+        let mut record = vec![path.to_string()];
+        record.extend(values.iter().map(|v| v.to_string()));
+        self.csv.write_record(&record)
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.csv.flush()
+    }
+}
 
 /// A features table restricted to the chosen classes.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,6 +318,25 @@ mod tests {
 
     fn classes() -> Vec<String> {
         FIVE_CLASSES.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_writer_writes_what_the_reader_reads() -> Result<()> {
+        let mut buf = Vec::new();
+        {
+            let mut w = FeatureCsvWriter::new(&mut buf, &["a", "b"], true).expect("header");
+            w.write_clip("s1", "t1", &[0.1, -2.5e-8], "tekno")
+                .expect("row");
+            w.write_clip("s2", "t2", &[3.0, 4.0], "psytech")
+                .expect("row");
+            w.flush().expect("flush");
+        }
+        let t = FeatureTable::from_reader(&buf[..], Path::new("mem.csv"), &classes())?;
+        assert_eq!(t.feature_names, ["a", "b"]);
+        assert_eq!(t.sample_ids, ["s1"]);
+        assert_eq!(t.x[[0, 1]] as f32, -2.5e-8);
+        assert_eq!(t.dropped.get("psytech"), Some(&1));
+        Ok(())
     }
 
     fn read(text: &str) -> Result<FeatureTable> {

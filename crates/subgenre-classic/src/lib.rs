@@ -26,7 +26,7 @@ pub mod xgboost;
 pub use baseline::{
     build_model, prepare, run_baseline, total_runs, BaselineConfig, Prepared, Progress, Protocol,
 };
-pub use data::{FeatureTable, Standardizer};
+pub use data::{FeatureCsvWriter, FeatureTable, Standardizer};
 pub use error::{Error, Result};
 pub use model::{Labelled, Model, ModelName};
 pub use subgenre_core::classes::FIVE_CLASSES;

@@ -52,6 +52,18 @@ impl Progress {
         }
     }
 
+    /// Sets how many items there are, once known.
+    pub fn set_total(&self, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+        }
+        if let Some(state) = &self.plain {
+            if let Ok(mut s) = state.lock() {
+                s.total = total;
+            }
+        }
+    }
+
     /// One more item done.
     pub fn inc(&self) {
         if let Some(bar) = &self.bar {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 pub enum ExtractError {
     #[error(transparent)]
     Audio(#[from] subgenre_audio::AudioError),
+    #[error(transparent)]
+    Dataset(#[from] subgenre_dataset::DatasetError),
     #[error("DSP: {0}")]
     Dsp(#[from] subgenre_dsp::DspError),
     #[error("{}: {source}", path.display())]

@@ -12,6 +12,6 @@ pub mod table;
 
 pub use error::{ExtractError, Result};
 pub use mel::{canonical_image, db_mel, model_input, study_png_pixels, InputRoute, MelVariant};
-pub use store::{build_store, write_gray_png, MelStore};
+pub use store::{build_store, cached_store, write_gray_png, CachedStore, MelStore};
 pub use subgenre_dsp::pyaa::PyaaMapping;
 pub use table::{extract_features, Extractor, FeatureSet};

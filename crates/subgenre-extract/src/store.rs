@@ -219,6 +219,77 @@ pub fn write_gray_png(path: &Path, width: usize, height: usize, pixels: &[u8]) -
     .map_err(io)
 }
 
+/// A data set's mel store as [`cached_store`] found or made it.
+#[derive(Debug)]
+pub struct CachedStore {
+    pub store: MelStore,
+    /// Where it is cached.
+    pub path: std::path::PathBuf,
+    /// Clips that could not be analysed: (sample id, reason). A store with failures is not
+    /// cached, so that the next call retries them.
+    pub failures: Vec<(String, String)>,
+    /// Whether it was loaded from the cache rather than computed.
+    pub from_cache: bool,
+}
+
+/// The mel store of `selection`'s clips for `variant`: loaded from `cache` when an entry with
+/// the same inputs (clip ids, file sizes and times, variant, program version) is there, else
+/// computed on the current rayon pool (`on_done` after each clip) and cached.
+pub fn cached_store(
+    selection: &subgenre_dataset::Selection,
+    variant: MelVariant,
+    cache: &subgenre_dataset::Cache,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<CachedStore> {
+    use subgenre_dataset::CacheKey;
+    let key = selection.items.iter().fold(
+        CacheKey::new()
+            .str("mels")
+            .str(variant.name())
+            .str(subgenre_core::VERSION),
+        |k, item| k.str(&item.sample_id).file(&item.path),
+    );
+    let path = cache.entry("mels", &key, &format!("{}.melstore", variant.name()))?;
+    if path.is_file() {
+        if let Ok(store) = MelStore::load(&path) {
+            return Ok(CachedStore {
+                store,
+                path,
+                failures: Vec::new(),
+                from_cache: true,
+            });
+        }
+    }
+    let clips: Vec<(String, std::path::PathBuf)> = selection
+        .items
+        .iter()
+        .map(|i| (i.sample_id.clone(), i.path.clone()))
+        .collect();
+    let (store, failures) = build_store(&clips, variant, on_done)?;
+    if store.is_empty() {
+        return Err(ExtractError::BadStore {
+            path,
+            reason: format!(
+                "no clip could be analysed ({} failed{})",
+                failures.len(),
+                failures
+                    .first()
+                    .map(|(id, r)| format!("; {id}: {r}"))
+                    .unwrap_or_default()
+            ),
+        });
+    }
+    if failures.is_empty() {
+        store.save(&path)?;
+    }
+    Ok(CachedStore {
+        store,
+        path,
+        failures,
+        from_cache: false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

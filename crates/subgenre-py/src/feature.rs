@@ -430,7 +430,7 @@ macro_rules! spectral_shape {
         #[doc = $doc]
         #[pyfunction]
         #[pyo3(signature = (*, y=None, sr=22050.0, S=None, n_fft=2048, hop_length=512,
-                    win_length=None, window="hann", center=true, pad_mode="constant"))]
+                            win_length=None, window="hann", center=true, pad_mode="constant"))]
         #[allow(non_snake_case, clippy::too_many_arguments)]
         pub fn $name<'py>(
             py: Python<'py>,

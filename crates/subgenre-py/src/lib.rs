@@ -6,6 +6,7 @@
 
 mod audio;
 mod convert;
+mod data;
 mod errors;
 mod feature;
 mod predict;
@@ -37,6 +38,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(feature::onset_strength, m)?)?;
     m.add_function(wrap_pyfunction!(feature::tempo, m)?)?;
     m.add_function(wrap_pyfunction!(study::study_features, m)?)?;
+    m.add_function(wrap_pyfunction!(study::features_table, m)?)?;
+    m.add_function(wrap_pyfunction!(data::dataset_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(data::split, m)?)?;
     m.add_class::<predict::Predictor>()?;
     Ok(())
 }

@@ -50,7 +50,7 @@ fn options(hop: f64, tempo: bool, min_confidence: Option<f32>) -> Outcome<Predic
 fn to_dict<'py>(py: Python<'py>, track: &TrackPrediction) -> PyResult<Bound<'py, PyAny>> {
     let text = serde_json::to_string(track)
         .map_err(|e| crate::errors::Error::new_err(format!("serialising a prediction: {e}")))?;
-    py.import("json")?.call_method1("loads", (text,))
+    crate::data::json_value(py, &text)
 }
 
 impl Predictor {

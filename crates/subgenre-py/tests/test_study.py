@@ -39,3 +39,23 @@ def test_pyaudioanalysis_and_bad_arguments(cli, tmp_path):
         subgenre.study_features(y, sr, extractor="essentia")
     with pytest.raises(ValueError, match="rich"):
         subgenre.study_features(y, sr, rich=True, extractor="pyaudioanalysis")
+
+
+def test_features_table_writes_the_cli_table(cli, tmp_path, bad_files):
+    cache = tmp_path / "cache"
+    ours, theirs = tmp_path / "ours.csv", tmp_path / "theirs.csv"
+    seen = []
+    done = subgenre.features_table(None, ours, cache=cache, jobs=2,
+                                   progress=lambda n, total: seen.append((n, total)))
+    run_cli(cli, "--cache", cache, "features", "--out", theirs)
+    assert ours.read_bytes() == theirs.read_bytes()
+    assert done["rows"] == 30 and done["columns"] == 13 and done["failures"] == {}
+    assert sorted(seen)[-1] == (30, 30) and len(seen) == 30
+    # Files and folders: bad files are listed, the good ones written.
+    clips = demo_clips()[:2]
+    files_out = tmp_path / "files.csv"
+    done = subgenre.features_table([*clips, bad_files["noise"]], files_out, rich=True)
+    assert done["rows"] == 2 and done["columns"] > 13
+    assert list(done["failures"]) == [str(bad_files["noise"])]
+    header = files_out.read_text().splitlines()[0].split(",")
+    assert header[0] == "path" and len(header) == 1 + done["columns"]

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use subgenre_audio::ClipFormat;
 use subgenre_dataset::{read_labels, Cache, LabelRow};
 
-use super::{parse_classes, thread_pool, DataChoice, Failures};
+use super::{data_source, parse_classes, thread_pool, Failures};
 use crate::args::{ClipArgs, ClipFormatArg};
 use crate::progress::Progress;
 
@@ -40,7 +40,7 @@ pub fn run(args: ClipArgs, cache: &Cache) -> Result<ExitCode> {
     };
     let labels = match &args.labels {
         Some(p) => p.clone(),
-        None => DataChoice::resolve(&args.data, cache)?
+        None => data_source(&args.data, cache)?
             .root
             .join(subgenre_dataset::dataset::LABELS_FILE),
     };

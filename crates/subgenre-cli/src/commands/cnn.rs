@@ -22,7 +22,7 @@ use subgenre_extract::{model_input, InputRoute, MelVariant};
 
 use super::mels::ensure_store;
 use super::run_folder::{check_parts, print_epoch, report_resume, RunFolder, RunIdentity};
-use super::{parse_classes, thread_pool, DataChoice, Failures};
+use super::{data_source, parse_classes, thread_pool, Failures};
 use crate::args::{EvaluateArgs, TrainArgs};
 
 /// Which command is running: they differ only in defaults and in what they print.
@@ -258,7 +258,7 @@ pub fn run_training(args: TrainArgs, mode: Mode, cache: &Cache) -> Result<ExitCo
         None => "group".to_string(),
     };
 
-    let choice = DataChoice::resolve(&args.data, cache)?;
+    let choice = data_source(&args.data, cache)?;
     let classes = parse_classes(&args.data)?;
     let selection = choice.open()?.select(&classes);
     let class_names: Vec<String> = classes.names().to_vec();
@@ -546,7 +546,7 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
                 Some("study-png") => InputRoute::StudyPng,
                 _ => InputRoute::Array,
             };
-            let choice = DataChoice::resolve(&args.data, cache)?;
+            let choice = data_source(&args.data, cache)?;
             let classes = subgenre_dataset::ClassSet::from_names(spec.classes.clone());
             let selection = choice.open()?.select(&classes);
             let kind = InputKind {

@@ -2,17 +2,17 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use subgenre_dataset::{Cache, DatasetStats};
-use subgenre_eval::{group_split, SplitItem};
+use subgenre_study::split_items;
 
-use super::{parse_classes, DataChoice};
+use super::{data_source, parse_classes};
 use crate::args::DatasetCommand;
 
 pub fn run(cmd: DatasetCommand, cache: &Cache) -> Result<ExitCode> {
     match cmd {
         DatasetCommand::Stats { data, json } => {
-            let choice = DataChoice::resolve(&data, cache)?;
+            let choice = data_source(&data, cache)?;
             let classes = parse_classes(&data)?;
-            let stats = choice.open()?.stats(&classes);
+            let stats = choice.stats(&classes)?;
             if json {
                 println!("{}", serde_json::to_string(&stats)?);
             } else {
@@ -21,24 +21,17 @@ pub fn run(cmd: DatasetCommand, cache: &Cache) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         DatasetCommand::Split { data, seed, json } => {
-            let choice = DataChoice::resolve(&data, cache)?;
+            let choice = data_source(&data, cache)?;
             let classes = parse_classes(&data)?;
-            let selection = choice.open()?.select(&classes);
-            let items: Vec<SplitItem<'_>> = selection
-                .items
-                .iter()
-                .map(|i| SplitItem {
-                    sample_id: &i.sample_id,
-                    group: &i.spot_id,
-                    class: i.label,
-                })
-                .collect();
-            let split = group_split(&items, seed)?;
+            let (selection, split) = choice.split(&classes, seed)?;
             if json {
                 println!("{}", serde_json::to_string(&split)?);
             } else {
                 println!("data set: {}", choice.name());
-                print!("{}", split.summary(&items, classes.names())?);
+                print!(
+                    "{}",
+                    split.summary(&split_items(&selection), classes.names())?
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -5,61 +5,37 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use subgenre_dataset::{Cache, CacheKey, Selection};
-use subgenre_extract::{build_store, model_input, InputRoute, MelStore, MelVariant};
+use subgenre_dataset::{Cache, Selection};
+use subgenre_extract::{cached_store, model_input, InputRoute, MelStore, MelVariant};
 
-use super::{parse_classes, thread_pool, DataChoice, Failures};
+use super::{data_source, parse_classes, thread_pool, Failures};
 use crate::args::{MelgramsArgs, MelsArgs};
 use crate::progress::Progress;
 
-/// The store of `selection`'s clips for `variant`: loaded from the cache when its inputs match,
-/// else computed and cached. Returns it with the path it lives at.
+/// The store of `selection`'s clips for `variant` (from the cache when its inputs match),
+/// with a progress bar and the clips that failed listed. Returns it with its path.
 pub fn ensure_store(
     selection: &Selection,
     variant: MelVariant,
     cache: &Cache,
     jobs: Option<usize>,
 ) -> Result<(MelStore, PathBuf)> {
-    let key = selection.items.iter().fold(
-        CacheKey::new()
-            .str("mels")
-            .str(variant.name())
-            .str(subgenre_core::VERSION),
-        |k, item| k.str(&item.sample_id).file(&item.path),
-    );
-    let path = cache.entry("mels", &key, &format!("{}.melstore", variant.name()))?;
-    if path.is_file() {
-        if let Ok(store) = MelStore::load(&path) {
-            return Ok((store, path));
-        }
-    }
-    let clips: Vec<(String, PathBuf)> = selection
-        .items
-        .iter()
-        .map(|i| (i.sample_id.clone(), i.path.clone()))
-        .collect();
-    let progress = Progress::new("mels", clips.len() as u64);
-    let (store, failures) =
-        thread_pool(jobs)?.install(|| build_store(&clips, variant, &|| progress.inc()))?;
+    let progress = Progress::new("mels", selection.items.len() as u64);
+    let made =
+        thread_pool(jobs)?.install(|| cached_store(selection, variant, cache, &|| progress.inc()));
     progress.finish();
+    let made = made?;
     let mut report = Failures::default();
-    for (id, reason) in failures {
+    for (id, reason) in made.failures {
         report.push(id, reason);
     }
     report.report("clips");
-    anyhow::ensure!(!store.is_empty(), "no clip could be analysed");
-    // A store with failures is not cached: the next run retries those clips.
-    if report.is_empty() {
-        store
-            .save(&path)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok((store, path))
+    Ok((made.store, made.path))
 }
 
 pub fn run_mels(args: MelsArgs, cache: &Cache) -> Result<ExitCode> {
     let variant: MelVariant = args.variant.parse()?;
-    let choice = DataChoice::resolve(&args.data, cache)?;
+    let choice = data_source(&args.data, cache)?;
     let selection = choice.open()?.select(&parse_classes(&args.data)?);
     let (store, path) = ensure_store(&selection, variant, cache, args.jobs)?;
     println!(
@@ -84,7 +60,7 @@ pub fn run_melgrams(args: MelgramsArgs, cache: &Cache) -> Result<ExitCode> {
         (8..=4096).contains(&args.size),
         "--size must be 8..4096 pixels"
     );
-    let choice = DataChoice::resolve(&args.data, cache)?;
+    let choice = data_source(&args.data, cache)?;
     let selection = choice.open()?.select(&parse_classes(&args.data)?);
     let (store, _) = ensure_store(&selection, variant, cache, args.jobs)?;
     std::fs::create_dir_all(&args.out)

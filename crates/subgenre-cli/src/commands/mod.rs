@@ -17,7 +17,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use subgenre_dataset::{demo, Cache, ClassSet, Dataset};
+use subgenre_dataset::{Cache, ClassSet};
+use subgenre_study::DataSource;
 
 use crate::args::{Cli, Command, DataArgs};
 
@@ -42,37 +43,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// A data set chosen on the command line: the folder and whether it is the bundled demo.
-pub struct DataChoice {
-    pub root: PathBuf,
-    pub is_demo: bool,
-}
-
-impl DataChoice {
-    pub fn resolve(args: &DataArgs, cache: &Cache) -> Result<Self> {
-        match &args.data {
-            Some(dir) => Ok(Self {
-                root: dir.clone(),
-                is_demo: false,
-            }),
-            None => Ok(Self {
-                root: demo::unpack(cache).context("unpacking the bundled demo set")?,
-                is_demo: true,
-            }),
-        }
-    }
-
-    pub fn name(&self) -> String {
-        if self.is_demo {
-            demo::DEMO_NAME.to_string()
-        } else {
-            self.root.display().to_string()
-        }
-    }
-
-    pub fn open(&self) -> Result<Dataset> {
-        Dataset::open(&self.root).with_context(|| format!("opening data set {}", self.name()))
-    }
+/// The data set chosen on the command line (`--data DIR`, or the bundled demo set).
+pub fn data_source(args: &DataArgs, cache: &Cache) -> Result<DataSource> {
+    Ok(DataSource::new(args.data.as_deref(), cache)?)
 }
 
 pub fn parse_classes(args: &DataArgs) -> Result<ClassSet> {

@@ -20,7 +20,7 @@ use subgenre_report::{Section, StepRecord, StudyReport};
 
 use super::cnn::{parse_seeds, Mode};
 use super::transfer::{Resize, TransferArgs};
-use super::{baseline, cnn, features, mels, parse_classes, transfer, DataChoice};
+use super::{baseline, cnn, data_source, features, mels, parse_classes, transfer};
 use crate::args::{BaselineArgs, DataArgs, FeaturesArgs, Grid, MelsArgs, ReproduceArgs, TrainArgs};
 
 /// What `OUT/steps.json` remembers of a finished step.
@@ -153,7 +153,7 @@ pub fn run(args: ReproduceArgs, cache: &Cache) -> Result<ExitCode> {
     if let Some(dir) = &args.gtzan {
         anyhow::ensure!(dir.is_dir(), "--gtzan {}: not a folder", dir.display());
     }
-    let choice = DataChoice::resolve(&args.data, cache)?;
+    let choice = data_source(&args.data, cache)?;
     // Later steps read the data folder again: name it, so the bundled demo is unpacked once.
     let data = DataArgs {
         data: Some(choice.root.clone()),

@@ -7,7 +7,9 @@ A Python API over the subgenre Rust libraries:
 - ``subgenre.feature``: librosa's feature functions (``melspectrogram``, ``mfcc``,
   ``chroma_stft``, ...) with librosa's keyword names, defaults, shapes and dtypes;
   ``subgenre.power_to_db``.
-- ``subgenre.study_features``: the study's per-clip feature columns.
+- ``subgenre.study_features`` / ``subgenre.features_table``: the study's per-clip feature
+  columns of one signal, or the CSV ``subgenre features`` writes for a data set or files.
+- ``subgenre.dataset_stats`` / ``subgenre.split``: a data set's counts and its grouped split.
 - ``subgenre.Predictor``: whole-track sub-genre prediction with the shipped CNN ensemble.
 
 Every call that does work releases the GIL. Errors: ``subgenre.Error`` is the base class,
@@ -28,9 +30,12 @@ from ._native import (
     ModelError,
     Predictor,
     __version__,
+    dataset_stats,
+    features_table,
     load,
     load_many,
     power_to_db,
+    split,
     study_features,
 )
 from . import feature
@@ -41,9 +46,12 @@ __all__ = [
     "ModelError",
     "Predictor",
     "__version__",
+    "dataset_stats",
+    "features_table",
     "feature",
     "load",
     "load_many",
     "power_to_db",
+    "split",
     "study_features",
 ]

@@ -193,6 +193,32 @@ def study_features(
     mapping: str = "study",
 ) -> dict[str, float]: ...
 
+def features_table(
+    data_or_paths: Union[_Path, Sequence[_Path], None],
+    out: _Path,
+    *,
+    rich: bool = False,
+    extractor: str = "librosa",
+    mapping: str = "study",
+    classes: str = "five",
+    jobs: Optional[int] = None,
+    progress: Optional[Callable[[int, int], Any]] = None,
+    cache: Optional[_Path] = None,
+) -> dict[str, Any]: ...
+def dataset_stats(
+    data: Optional[_Path] = None,
+    *,
+    classes: str = "five",
+    cache: Optional[_Path] = None,
+) -> dict[str, Any]: ...
+def split(
+    data: Optional[_Path] = None,
+    seed: int = 42,
+    *,
+    classes: str = "five",
+    cache: Optional[_Path] = None,
+) -> dict[str, Any]: ...
+
 class Predictor:
     def __init__(self, models: Optional[Sequence[_Path]] = None, jobs: Optional[int] = None) -> None: ...
     @property
