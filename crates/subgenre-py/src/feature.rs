@@ -7,6 +7,7 @@
 //! value and rejected with a `ValueError` naming them otherwise.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use numpy::{AllowTypeChange, PyArray1, PyArray2, PyArrayDyn};
@@ -14,7 +15,8 @@ use numpy::{PyArrayLike1, PyArrayLike2, PyArrayLikeDyn};
 use pyo3::prelude::*;
 use subgenre_dsp::{
     chroma_stft as dsp_chroma, mfcc as dsp_mfcc, onset_strength as dsp_onset, power_to_db_inplace,
-    DbRef, MelFilterbank, MelNorm, SpectralContrast, Spectrum, StftParams, TempoEstimator, AMIN,
+    DbRef, MelFilterbank, MelNorm, MelParams, MelSpectrogram, SpectralContrast, Spectrum,
+    StftParams, TempoEstimator, AMIN,
 };
 
 use crate::convert::{numpy_1d, numpy_2d, numpy_dyn, owned_2d};
@@ -94,6 +96,35 @@ fn mel_norm(norm: Option<&str>) -> Outcome<Option<MelNorm>> {
     }
 }
 
+thread_local! {
+    /// This thread's recently planned mel spectrograms: planning (the FFT plan, the filterbank)
+    /// costs as much as transforming some 40 frames, so repeated calls with the same
+    /// parameters reuse it.
+    static MEL_PLANS: RefCell<Vec<(MelParams, MelSpectrogram)>> = const { RefCell::new(Vec::new()) };
+}
+
+const MEL_PLANS_KEPT: usize = 4;
+
+fn with_plan<T>(
+    params: &MelParams,
+    work: impl FnOnce(&mut MelSpectrogram) -> Outcome<T>,
+) -> Outcome<T> {
+    MEL_PLANS.with(|cell| {
+        let mut plans = cell.borrow_mut();
+        let i = match plans.iter().position(|(p, _)| p == params) {
+            Some(i) => i,
+            None => {
+                if plans.len() >= MEL_PLANS_KEPT {
+                    plans.remove(0);
+                }
+                plans.push((params.clone(), params.build()?));
+                plans.len() - 1
+            }
+        };
+        work(&mut plans[i].1)
+    })
+}
+
 /// The mel-spectrogram recipe shared by `melspectrogram`, `mfcc` and `onset_strength`.
 struct MelRecipe {
     sr: f64,
@@ -109,19 +140,18 @@ struct MelRecipe {
 impl MelRecipe {
     fn from_signal(&self, y: &[f32]) -> Outcome<Array2<f32>> {
         let f = self.framing;
-        let default_framing = f.center && f.win_length.is_none_or(|w| w == f.n_fft);
-        if default_framing && !self.htk && self.norm == Some(MelNorm::Slaney) {
-            // The fused path (one pass: frame, FFT, power, filterbank).
+        if f.center && f.win_length.is_none_or(|w| w == f.n_fft) {
+            // The fused path (one pass: frame, FFT, power, filterbank), planned once a thread.
             let mut params = subgenre_dsp::MelParams::new(self.sr)
                 .n_fft(f.n_fft)
                 .hop_length(f.hop_length)
                 .n_mels(self.n_mels)
                 .fmin(self.fmin)
                 .power(self.power);
-            if let Some(fmax) = self.fmax {
-                params = params.fmax(fmax);
-            }
-            return Ok(params.build()?.compute(y)?);
+            params.fmax = self.fmax;
+            params.htk = self.htk;
+            params.norm = self.norm;
+            return with_plan(&params, |mel| Ok(mel.compute(y)?));
         }
         let mut s = f.spectrogram(y, Spectrum::Magnitude)?;
         if self.power != 1.0 {
@@ -253,9 +283,11 @@ pub fn power_to_db_py<'py>(
         Some(r) => db_reference(py, r, &S)?,
     };
     let array: PyArrayLikeDyn<'py, f32, AllowTypeChange> = S.extract()?;
-    let view = array.as_array();
-    let shape = view.shape().to_vec();
-    let data: Vec<f32> = view.iter().copied().collect();
+    let shape = array.as_array().shape().to_vec();
+    let data: Vec<f32> = match array.as_slice() {
+        Ok(contiguous) => contiguous.to_vec(),
+        Err(_) => array.as_array().iter().copied().collect(),
+    };
     let out = detached(py, move || {
         let mut out =
             ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| bad_argument("S", e))?;

@@ -5,6 +5,7 @@
 //! package (`python/subgenre`) re-exports these with librosa's module layout.
 
 mod audio;
+mod baseline;
 mod convert;
 mod data;
 mod errors;
@@ -41,6 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(study::features_table, m)?)?;
     m.add_function(wrap_pyfunction!(data::dataset_stats, m)?)?;
     m.add_function(wrap_pyfunction!(data::split, m)?)?;
+    m.add_function(wrap_pyfunction!(baseline::baseline, m)?)?;
     m.add_class::<predict::Predictor>()?;
     Ok(())
 }

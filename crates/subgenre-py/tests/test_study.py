@@ -1,6 +1,7 @@
 """subgenre.study_features against the rows `subgenre features` writes (bit for bit)."""
 
 import csv
+import json
 import io
 
 import numpy as np
@@ -59,3 +60,21 @@ def test_features_table_writes_the_cli_table(cli, tmp_path, bad_files):
     assert list(done["failures"]) == [str(bad_files["noise"])]
     header = files_out.read_text().splitlines()[0].split(",")
     assert header[0] == "path" and len(header) == 1 + done["columns"]
+
+
+def test_baseline_returns_the_cli_report(cli, tmp_path):
+    table = tmp_path / "features.csv"
+    subgenre.features_table(None, table, cache=tmp_path / "cache")
+    events = []
+    ours = subgenre.baseline(table, models="svm,boost", seeds=[42, 43], progress=events.append)
+    run_cli(cli, "baseline", "--features", table, "--models", "svm,boost", "--seeds", "42,43",
+            "--out", tmp_path / "out")
+    theirs = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [r["model"] for r in ours["runs"]] == [r["model"] for r in theirs["runs"]]
+    for a, b in zip(ours["runs"], theirs["runs"]):
+        assert (a["seed"], a["confusion"], a["weighted_f1"]) == (b["seed"], b["confusion"], b["weighted_f1"])
+    assert ours["summary"] == theirs["summary"]
+    done = [e for e in events if e["event"] == "model_done"]
+    assert len(done) == 4 and {e["model"] for e in done} == {"svm", "boost"}
+    with pytest.raises(ValueError, match="protocol"):
+        subgenre.baseline(table, protocol="leaky")

@@ -10,6 +10,7 @@ A Python API over the subgenre Rust libraries:
 - ``subgenre.study_features`` / ``subgenre.features_table``: the study's per-clip feature
   columns of one signal, or the CSV ``subgenre features`` writes for a data set or files.
 - ``subgenre.dataset_stats`` / ``subgenre.split``: a data set's counts and its grouped split.
+- ``subgenre.baseline``: the classic models (SVM, booster, soft vote) on a features table.
 - ``subgenre.Predictor``: whole-track sub-genre prediction with the shipped CNN ensemble.
 
 Every call that does work releases the GIL. Errors: ``subgenre.Error`` is the base class,
@@ -30,6 +31,7 @@ from ._native import (
     ModelError,
     Predictor,
     __version__,
+    baseline,
     dataset_stats,
     features_table,
     load,
@@ -46,6 +48,7 @@ __all__ = [
     "ModelError",
     "Predictor",
     "__version__",
+    "baseline",
     "dataset_stats",
     "features_table",
     "feature",

@@ -205,6 +205,18 @@ def features_table(
     progress: Optional[Callable[[int, int], Any]] = None,
     cache: Optional[_Path] = None,
 ) -> dict[str, Any]: ...
+def baseline(
+    features: _Path,
+    *,
+    classes: str = "five",
+    models: str = "all",
+    protocol: str = "group",
+    seeds: Sequence[int] = (42, 43, 44, 45, 46),
+    tune: int = 0,
+    split: Optional[_Path] = None,
+    vote: Optional[str] = None,
+    progress: Optional[Callable[[dict[str, Any]], Any]] = None,
+) -> dict[str, Any]: ...
 def dataset_stats(
     data: Optional[_Path] = None,
     *,
