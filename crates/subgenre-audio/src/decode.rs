@@ -38,12 +38,15 @@ pub struct Decoded {
     pub samples: Vec<f32>,
 }
 
-/// Which part of the stream to keep, in frames at the native rate.
+/// Which part of the stream to keep, in frames at the native rate, and whether to keep its
+/// channels apart.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct FrameRange {
     pub start: u64,
     /// `None`: to the end of the stream.
     pub len: Option<u64>,
+    /// Keep every channel, interleaved (frame by frame), instead of mixing them to mono.
+    pub keep_channels: bool,
 }
 
 /// Decode `path` to mono (the plain mean of the channels, as `librosa.to_mono`), keeping the
@@ -239,6 +242,12 @@ fn decode_source(
             buf.copy_to_slice_interleaved(&mut samples[old..]);
             samples.truncate(old + hi);
             samples.drain(old..old + lo);
+        } else if range.keep_channels {
+            buf.copy_to_vecs_planar(&mut planes);
+            samples.reserve((hi - lo) * n_planes);
+            for i in lo..hi {
+                samples.extend(planes.iter().map(|p| p[i]));
+            }
         } else {
             buf.copy_to_vecs_planar(&mut planes);
             let scale = 1.0 / n_planes as f32;

@@ -105,19 +105,63 @@ impl Audio {
 /// The window is cut at the native rate (`int(offset * sr_native)` frames skipped,
 /// `int(duration * sr_native)` kept), then resampled to `ceil(n * sr / sr_native)` samples.
 pub fn load(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Audio> {
-    options.check()?;
-    let path = path.as_ref();
-    let decoded = if options.offset == 0.0 && options.duration.is_none() {
-        decode::decode_range(path, decode::FrameRange::default())?
-    } else {
-        // The native rate is only known once the file is open: probe cheaply by decoding
-        // nothing, then decode the window.
-        let sr_native = native_rate(path)?;
-        let start = (options.offset * f64::from(sr_native)) as u64;
-        let len = options.duration.map(|d| (d * f64::from(sr_native)) as u64);
-        decode::decode_range(path, decode::FrameRange { start, len })?
-    };
+    let decoded = decode_window(path.as_ref(), options, false)?;
     resampled(decoded, options)
+}
+
+/// Every channel of a file at `sample_rate`, as `librosa.load(path, mono=False)` gives them.
+#[derive(Debug, Clone)]
+pub struct MultiChannelAudio {
+    /// One signal per channel, all of the same length.
+    pub channels: Vec<Vec<f32>>,
+    pub sample_rate: u32,
+    pub source: StreamInfo,
+}
+
+/// [`load`] without the mix to mono (`librosa.load(path, mono=False)`): each channel is cut
+/// and resampled the same way.
+pub fn load_channels(path: impl AsRef<Path>, options: &LoadOptions) -> Result<MultiChannelAudio> {
+    let decoded = decode_window(path.as_ref(), options, true)?;
+    let n = decoded.info.channels.max(1);
+    let target = options.sr.unwrap_or(decoded.info.sample_rate);
+    let channels = (0..n)
+        .map(|c| {
+            let one: Vec<f32> = decoded.samples.iter().skip(c).step_by(n).copied().collect();
+            resample(&one, decoded.info.sample_rate, target)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(MultiChannelAudio {
+        channels,
+        sample_rate: target,
+        source: decoded.info,
+    })
+}
+
+/// The frames `options` asks for, at the native rate: mixed to mono, or interleaved.
+fn decode_window(path: &Path, options: &LoadOptions, keep_channels: bool) -> Result<Decoded> {
+    options.check()?;
+    if options.offset == 0.0 && options.duration.is_none() {
+        return decode::decode_range(
+            path,
+            decode::FrameRange {
+                keep_channels,
+                ..Default::default()
+            },
+        );
+    }
+    // The native rate is only known once the file is open: probe cheaply by decoding
+    // nothing, then decode the window.
+    let sr_native = native_rate(path)?;
+    let start = (options.offset * f64::from(sr_native)) as u64;
+    let len = options.duration.map(|d| (d * f64::from(sr_native)) as u64);
+    decode::decode_range(
+        path,
+        decode::FrameRange {
+            start,
+            len,
+            keep_channels,
+        },
+    )
 }
 
 /// `decoded` at the rate `options` asks for.
@@ -166,6 +210,7 @@ fn native_rate(path: &Path) -> Result<u32> {
         decode::FrameRange {
             start: 0,
             len: Some(1),
+            keep_channels: false,
         },
     )?;
     Ok(head.info.sample_rate)

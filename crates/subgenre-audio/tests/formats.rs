@@ -183,3 +183,32 @@ fn bytes_in_memory_load_as_the_file_does() {
         .expect_err("empty");
     assert_eq!(err.path(), Some(std::path::Path::new("nothing.wav")));
 }
+
+#[test]
+fn channels_kept_apart_average_to_the_mono_load() {
+    let opts = LoadOptions::default().offset(0.25).duration(Some(0.5));
+    for ext in ["flac", "mp3", "ogg", "m4a"] {
+        let path = repo_root().join(format!("fixtures/audio/tone_stereo_44100.{ext}"));
+        let mono = load(&path, &opts).expect("load");
+        let both = subgenre_audio::load_channels(&path, &opts).expect("load_channels");
+        assert_eq!(both.channels.len(), 2, "{ext}");
+        assert_eq!(both.sample_rate, 22050);
+        for ch in &both.channels {
+            assert_eq!(ch.len(), mono.samples.len(), "{ext}");
+        }
+        let worst = mono
+            .samples
+            .iter()
+            .enumerate()
+            .map(|(i, &m)| (0.5 * (both.channels[0][i] + both.channels[1][i]) - m).abs())
+            .fold(0f32, f32::max);
+        assert!(worst < 1e-4, "{ext}: mean of channels vs mono {worst}");
+    }
+    let clip = &demo_clips()[0];
+    let one = subgenre_audio::load_channels(clip, &LoadOptions::default()).expect("mono file");
+    assert_eq!(one.channels.len(), 1);
+    assert_eq!(
+        one.channels[0],
+        load(clip, &LoadOptions::default()).expect("load").samples
+    );
+}

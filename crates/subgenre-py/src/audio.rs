@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use numpy::{IntoPyArray, PyArray1};
+use numpy::{IntoPyArray, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
 use subgenre_audio::LoadOptions;
 
-use crate::errors::{bad_argument, detached, Failure, Outcome};
+use crate::errors::{detached, Failure, Outcome};
 use crate::threads::pool;
 
 /// `sr=None` keeps the file's own rate, as in librosa.
@@ -20,22 +20,11 @@ fn options(sr: Option<u32>, offset: f64, duration: Option<f64>) -> LoadOptions {
         .duration(duration)
 }
 
-fn check_mono(mono: bool) -> Outcome<()> {
-    if mono {
-        Ok(())
-    } else {
-        Err(bad_argument(
-            "mono",
-            "only mono=True is supported: subgenre mixes every file to mono as it decodes",
-        ))
-    }
-}
-
-/// Load an audio file as a float32 mono signal, exactly as `librosa.load` does.
+/// Load an audio file as float32 samples, exactly as `librosa.load` does.
 ///
-/// Decodes MP3, WAV, FLAC, Ogg Vorbis and AAC/M4A, mixes to mono, cuts `offset` and
-/// `duration` (seconds) at the file's own rate and resamples to `sr` (soxr-HQ quality;
-/// `sr=None` keeps the native rate).
+/// Decodes MP3, WAV, FLAC, Ogg Vorbis and AAC/M4A, mixes to mono (`mono=False`: keeps the
+/// channels, an array `[channels, n]` for a multi-channel file), cuts `offset` and `duration`
+/// (seconds) at the file's own rate and resamples to `sr` (`sr=None` keeps the native rate).
 ///
 /// Returns `(y, sr)`. Raises `subgenre.AudioError` (with `.path` and `.reason`) for a file
 /// that cannot be read, `ValueError` for a bad argument.
@@ -48,12 +37,25 @@ pub fn load<'py>(
     mono: bool,
     offset: f64,
     duration: Option<f64>,
-) -> PyResult<(Bound<'py, PyArray1<f32>>, u32)> {
-    let audio = detached(py, || {
-        check_mono(mono)?;
-        Ok(subgenre_audio::load(&path, &options(sr, offset, duration))?)
-    })?;
-    Ok((audio.samples.into_pyarray(py), audio.sample_rate))
+) -> PyResult<(Bound<'py, PyAny>, u32)> {
+    let opts = options(sr, offset, duration);
+    if mono {
+        let audio = detached(py, || Ok(subgenre_audio::load(&path, &opts)?))?;
+        return Ok((audio.samples.into_pyarray(py).into_any(), audio.sample_rate));
+    }
+    let audio = detached(py, || Ok(subgenre_audio::load_channels(&path, &opts)?))?;
+    let rate = audio.sample_rate;
+    let mut channels = audio.channels;
+    if channels.len() == 1 {
+        // librosa gives a mono file's samples as a 1-D array whatever `mono` says.
+        let only = channels.pop().unwrap_or_default();
+        return Ok((only.into_pyarray(py).into_any(), rate));
+    }
+    let n = channels.first().map_or(0, Vec::len);
+    let rows = channels.len();
+    let flat: Vec<f32> = channels.into_iter().flatten().collect();
+    let array = numpy::PyArray1::from_vec(py, flat).reshape([rows, n])?;
+    Ok((array.into_any(), rate))
 }
 
 /// Load many files in parallel.

@@ -78,7 +78,10 @@ pub fn baseline<'py>(
                 _ => return,
             };
             let text = serde_json::Value::Object(
-                fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
             )
             .to_string();
             // The callback's own errors are not the run's: they are ignored.

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import subgenre
-from conftest import DEMO_CLIPS, FIXTURES, bad_files, demo_clips  # noqa: F401
+from conftest import FIXTURES, ROOT, bad_files, demo_clips  # noqa: F401
 
 
 def test_load_matches_librosa_on_demo_clips():
@@ -28,8 +28,18 @@ def test_offset_duration_and_native_rate():
     np.testing.assert_array_equal(part, full[sr : 3 * sr])
     with pytest.raises(ValueError, match="offset"):
         subgenre.load(clip, offset=-1.0)
-    with pytest.raises(ValueError, match="mono"):
-        subgenre.load(clip, mono=False)
+
+
+def test_mono_false_keeps_the_channels():
+    stereo = ROOT / "fixtures" / "audio" / "tone_stereo_44100.flac"
+    y, sr = subgenre.load(stereo, mono=False, duration=1.0)
+    mono, _ = subgenre.load(stereo, duration=1.0)
+    assert y.shape == (2, len(mono)) and y.dtype == np.float32 and sr == 22050
+    assert np.abs(y.mean(axis=0) - mono).max() < 1e-4
+    # A mono file stays 1-D, as in librosa.
+    clip = demo_clips()[0]
+    one, _ = subgenre.load(clip, mono=False)
+    np.testing.assert_array_equal(one, subgenre.load(clip)[0])
 
 
 def test_every_bad_file_raises_audio_error_naming_it(bad_files):

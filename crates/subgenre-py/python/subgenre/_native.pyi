@@ -29,7 +29,8 @@ def load(
     mono: bool = True,
     offset: float = 0.0,
     duration: Optional[float] = None,
-) -> tuple[_F32, int]: ...
+) -> tuple[_F32, int]:
+    """`y` is 1-D, or `[channels, n]` with `mono=False` for a multi-channel file."""
 def load_many(
     paths: Union[_Path, Sequence[_Path]],
     *,
