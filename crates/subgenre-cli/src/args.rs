@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub const ABOUT: &str = "Tell hard-techno sub-genres apart from audio \
 (bouncy, tekno, warzone, industrial, non-techno-drop, psytech, oldschool-hardstyle).";
@@ -61,7 +61,7 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Fine-tune a trained CNN on class folders of images or audio (transfer learning), or
     /// train its network from scratch on the same split for comparison.
-    Transfer(crate::commands::transfer::TransferArgs),
+    Transfer(TransferArgs),
     /// Classify tracks of any length: 8 s windows, a timeline per track and a track label.
     Predict(PredictArgs),
     /// About the shipped model (or a saved one): what it is and how it was trained.
@@ -458,4 +458,85 @@ impl Grid {
             Grid::Study => "study",
         }
     }
+}
+
+/// `subgenre transfer` arguments.
+#[derive(Debug, Args)]
+#[command(
+    group(clap::ArgGroup::new("source").required(true).args(["images", "audio"])),
+    after_help = "Every run's folder holds model.sgcnn, result.json, split.json, curves.png and \
+confusion.png; OUT/report.json lists the runs (a report already there keeps the runs of the \
+other mode, so transfer and --scratch can share one folder) and OUT/confusion_<mode>.png sums \
+this call's confusion matrices. A model trained on --audio works with `subgenre predict --model`; \
+one trained on --images with `subgenre evaluate --model M --images DIR`."
+)]
+pub struct TransferArgs {
+    /// The trained model to start from (model.sgcnn from `subgenre train`): its network and
+    /// input size (and, for --audio, its mel variant and route), and its weights unless
+    /// --scratch. Its classification layer is replaced by one for the new classes.
+    #[arg(long, value_name = "FILE")]
+    pub base: PathBuf,
+    /// Class folders of images, DIR/<class>/**/*.png|jpg: read as grey as OpenCV's
+    /// imread(IMREAD_GRAYSCALE) does (alpha ignored), resized to the base model's input,
+    /// scaled to 0..1. Split stratified by class, 70/15/15.
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// Class folders of audio files of any length, DIR/<class>/** (MP3, WAV, FLAC, OGG,
+    /// AAC/M4A): 8 s windows every 4 s, made into the base model's inputs. Split stratified
+    /// and grouped by file (about 67/16.5/16.5): no file has windows on two sides.
+    #[arg(long, value_name = "DIR")]
+    pub audio: Option<PathBuf>,
+    /// One run per seed (the new layer's weights, dropout, shuffling; with --vary-split also
+    /// the split).
+    #[arg(long, default_value = "42,43,44,45,46", value_name = "LIST")]
+    pub seeds: String,
+    /// Keep the first N conv blocks of the base frozen (0: fine-tune every layer).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub freeze: usize,
+    /// Train the base model's network from random weights instead, on the same split with
+    /// the same budget: the baseline that says whether transfer helped.
+    #[arg(long)]
+    pub scratch: bool,
+    /// Seed of the split, the same for every run (the study's setting).
+    #[arg(
+        long,
+        default_value_t = 42,
+        value_name = "N",
+        conflicts_with = "vary_split"
+    )]
+    pub split_seed: u64,
+    /// Give each run its own split, made with the run's seed.
+    #[arg(long)]
+    pub vary_split: bool,
+    /// How images are resized: linear (OpenCV's default bilinear, as the study) or area.
+    #[arg(long, value_enum, default_value_t = Resize::Linear, conflicts_with = "audio")]
+    pub resize: Resize,
+    /// Inputs per batch.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub batch_size: usize,
+    /// The most epochs per run.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub epochs: usize,
+    /// Stop after this many epochs without a lower validation loss (the best epoch's weights
+    /// are kept).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub patience: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 1e-3, value_name = "LR")]
+    pub lr: f64,
+    /// Worker threads for reading and training (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output folder: report.json and one folder per run. Rerun on the same folder to resume.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Image resizing, as OpenCV's interpolation flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Resize {
+    /// cv2.INTER_LINEAR.
+    Linear,
+    /// cv2.INTER_AREA.
+    Area,
 }

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::{DatasetError, Result};
+
 /// Image extensions the image routes read.
 pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg"];
 
@@ -32,6 +34,60 @@ pub fn image_files(folder: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A folder of class folders (`DIR/<class>/...`, the layout of GTZAN's images or of anyone's
+/// own sorted music): each class with its files, in name order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassFolders {
+    pub classes: Vec<(String, Vec<PathBuf>)>,
+    /// Class folders left out because `files_of` found nothing in them.
+    pub empty: Vec<PathBuf>,
+}
+
+/// The class folders of `dir` (sorted by name, hidden ones skipped), each with the files
+/// `files_of` finds in it. At least two classes with files are needed.
+pub fn class_folders(dir: &Path, files_of: impl Fn(&Path) -> Vec<PathBuf>) -> Result<ClassFolders> {
+    let entries = std::fs::read_dir(dir).map_err(|source| DatasetError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut folders: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !n.starts_with('.'))
+        })
+        .collect();
+    folders.sort();
+    let mut found = ClassFolders {
+        classes: Vec::new(),
+        empty: Vec::new(),
+    };
+    for folder in folders {
+        let Some(name) = folder.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let files = files_of(&folder);
+        if files.is_empty() {
+            found.empty.push(folder);
+        } else {
+            found.classes.push((name, files));
+        }
+    }
+    if found.classes.len() < 2 {
+        return Err(DatasetError::NotADataFolder {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "needs at least two class folders with files (DIR/<class>/...), found {}",
+                found.classes.len()
+            ),
+        });
+    }
+    Ok(found)
+}
+
 fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -58,7 +114,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folders_are_walked_sorted_and_named_files_kept() -> std::io::Result<()> {
+    fn folders_are_walked_sorted_and_named_files_kept(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let root = dir.path();
         std::fs::create_dir_all(root.join("b/deeper"))?;
@@ -85,6 +142,18 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         assert_eq!(image_files(root), vec![root.join("cover.png")]);
+        // Class folders: `b` has audio, `empty` and hidden `.git` are left out; one class is
+        // not enough.
+        std::fs::create_dir_all(root.join("empty"))?;
+        std::fs::create_dir_all(root.join(".git"))?;
+        let err = class_folders(root, |f| audio_files(&[f.to_path_buf()])).expect_err("one class");
+        assert!(err.to_string().contains("two class folders"), "{err}");
+        std::fs::create_dir_all(root.join("c"))?;
+        std::fs::write(root.join("c/x.ogg"), b"x")?;
+        let found = class_folders(root, |f| audio_files(&[f.to_path_buf()]))?;
+        let names: Vec<&str> = found.classes.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["b", "c"]);
+        assert_eq!(found.empty, vec![root.join("empty")]);
         Ok(())
     }
 }

@@ -22,7 +22,9 @@ use subgenre_extract::{model_input, InputRoute, MelVariant};
 
 use super::mels::ensure_store;
 use super::run_folder::{check_parts, print_epoch, report_resume, RunFolder, RunIdentity};
-use super::{data_source, parse_classes, thread_pool, Failures};
+use super::{
+    class_folders, data_source, parse_classes, parse_list, parse_seeds, thread_pool, Failures,
+};
 use crate::args::{EvaluateArgs, TrainArgs};
 
 /// Which command is running: they differ only in defaults and in what they print.
@@ -78,21 +80,6 @@ fn input_source(args: &TrainArgs) -> String {
         Some(dir) => format!("images:{}", dir.display()),
         None => args.route.clone(),
     }
-}
-
-fn parse_list<T>(what: &str, list: &str, parse: impl Fn(&str) -> Result<T>) -> Result<Vec<T>> {
-    let items: Vec<T> = list
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| parse(s).with_context(|| format!("--{what}: `{s}`")))
-        .collect::<Result<_>>()?;
-    anyhow::ensure!(!items.is_empty(), "--{what} is empty");
-    Ok(items)
-}
-
-pub fn parse_seeds(list: &str) -> Result<Vec<u64>> {
-    parse_list("seeds", list, |s| s.parse::<u64>().context("not a number"))
 }
 
 fn parse_route(route: &str) -> Result<InputRoute> {
@@ -659,8 +646,7 @@ fn images_by_class(
     failures: &mut Failures,
 ) -> Result<(Vec<Vec<f32>>, Vec<usize>)> {
     let mut files: Vec<(PathBuf, usize)> = Vec::new();
-    for (name, images) in super::transfer::class_folders(dir, subgenre_dataset::walk::image_files)?
-    {
+    for (name, images) in class_folders(dir, subgenre_dataset::walk::image_files)? {
         let Some(label) = classes.iter().position(|c| *c == name) else {
             eprintln!(
                 "skipping {}: the model has no class `{name}`",

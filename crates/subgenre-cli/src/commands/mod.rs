@@ -11,9 +11,9 @@ mod mels;
 mod predict;
 mod reproduce;
 mod run_folder;
-pub mod transfer;
+mod transfer;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -65,6 +65,35 @@ pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
 /// Audio files under `paths` (files as given, folders walked recursively, sorted).
 pub fn walk_audio(paths: &[PathBuf]) -> Vec<PathBuf> {
     subgenre_dataset::walk::audio_files(paths)
+}
+
+/// The class folders of `dir` with their files (`files_of`), saying which were left out empty.
+pub fn class_folders(
+    dir: &Path,
+    files_of: impl Fn(&Path) -> Vec<PathBuf>,
+) -> Result<Vec<(String, Vec<PathBuf>)>> {
+    let found = subgenre_dataset::walk::class_folders(dir, files_of)?;
+    for folder in &found.empty {
+        eprintln!("skipping {}: no usable files", folder.display());
+    }
+    Ok(found.classes)
+}
+
+/// A comma-separated list given for `--what`, each item parsed; empty items are skipped and
+/// an empty list is an error.
+pub fn parse_list<T>(what: &str, list: &str, parse: impl Fn(&str) -> Result<T>) -> Result<Vec<T>> {
+    let items: Vec<T> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| parse(s).with_context(|| format!("--{what}: `{s}`")))
+        .collect::<Result<_>>()?;
+    anyhow::ensure!(!items.is_empty(), "--{what} is empty");
+    Ok(items)
+}
+
+pub fn parse_seeds(list: &str) -> Result<Vec<u64>> {
+    parse_list("seeds", list, |s| s.parse::<u64>().context("not a number"))
 }
 
 /// Items a batch command could not process, reported together at the end.

@@ -18,10 +18,12 @@ use subgenre_dataset::{Cache, CacheKey};
 use subgenre_eval::Report;
 use subgenre_report::{Section, StepRecord, StudyReport};
 
-use super::cnn::{parse_seeds, Mode};
-use super::transfer::{Resize, TransferArgs};
-use super::{baseline, cnn, data_source, features, mels, parse_classes, transfer};
-use crate::args::{BaselineArgs, DataArgs, FeaturesArgs, Grid, MelsArgs, ReproduceArgs, TrainArgs};
+use super::cnn::Mode;
+use super::{baseline, cnn, data_source, features, mels, parse_classes, parse_seeds, transfer};
+use crate::args::{
+    BaselineArgs, DataArgs, FeaturesArgs, Grid, MelsArgs, ReproduceArgs, Resize, TrainArgs,
+    TransferArgs,
+};
 
 /// What `OUT/steps.json` remembers of a finished step.
 #[derive(Debug, Clone, Serialize, Deserialize)]

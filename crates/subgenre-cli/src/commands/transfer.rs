@@ -14,7 +14,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use serde_json::json;
 use subgenre_cnn::{InputSpec, ModelConfig, Sample, SavedModel, TrainConfig};
@@ -25,96 +24,15 @@ use subgenre_eval::{
 use subgenre_extract::image::{model_image, Interpolation};
 use subgenre_extract::{InputRoute, MelVariant};
 
-use super::cnn::parse_seeds;
 use super::run_folder::{check_parts, print_epoch, report_resume, RunFolder, RunIdentity};
-use super::{thread_pool, walk_audio, Failures};
+use super::{class_folders, parse_seeds, thread_pool, walk_audio, Failures};
+use crate::args::{Resize, TransferArgs};
 
 /// Seconds between the starts of the 8 s windows of `--audio` files (as `subgenre predict`).
 const AUDIO_HOP_S: f64 = 4.0;
 
-/// `subgenre transfer` arguments.
-#[derive(Debug, Args)]
-#[command(
-    group(clap::ArgGroup::new("source").required(true).args(["images", "audio"])),
-    after_help = "Every run's folder holds model.sgcnn, result.json, split.json, curves.png and \
-confusion.png; OUT/report.json lists the runs (a report already there keeps the runs of the \
-other mode, so transfer and --scratch can share one folder) and OUT/confusion_<mode>.png sums \
-this call's confusion matrices. A model trained on --audio works with `subgenre predict --model`; \
-one trained on --images with `subgenre evaluate --model M --images DIR`."
-)]
-pub struct TransferArgs {
-    /// The trained model to start from (model.sgcnn from `subgenre train`): its network and
-    /// input size (and, for --audio, its mel variant and route), and its weights unless
-    /// --scratch. Its classification layer is replaced by one for the new classes.
-    #[arg(long, value_name = "FILE")]
-    pub base: PathBuf,
-    /// Class folders of images, DIR/<class>/**/*.png|jpg: read as grey as OpenCV's
-    /// imread(IMREAD_GRAYSCALE) does (alpha ignored), resized to the base model's input,
-    /// scaled to 0..1. Split stratified by class, 70/15/15.
-    #[arg(long, value_name = "DIR")]
-    pub images: Option<PathBuf>,
-    /// Class folders of audio files of any length, DIR/<class>/** (MP3, WAV, FLAC, OGG,
-    /// AAC/M4A): 8 s windows every 4 s, made into the base model's inputs. Split stratified
-    /// and grouped by file (about 67/16.5/16.5): no file has windows on two sides.
-    #[arg(long, value_name = "DIR")]
-    pub audio: Option<PathBuf>,
-    /// One run per seed (the new layer's weights, dropout, shuffling; with --vary-split also
-    /// the split).
-    #[arg(long, default_value = "42,43,44,45,46", value_name = "LIST")]
-    pub seeds: String,
-    /// Keep the first N conv blocks of the base frozen (0: fine-tune every layer).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub freeze: usize,
-    /// Train the base model's network from random weights instead, on the same split with
-    /// the same budget: the baseline that says whether transfer helped.
-    #[arg(long)]
-    pub scratch: bool,
-    /// Seed of the split, the same for every run (the study's setting).
-    #[arg(
-        long,
-        default_value_t = 42,
-        value_name = "N",
-        conflicts_with = "vary_split"
-    )]
-    pub split_seed: u64,
-    /// Give each run its own split, made with the run's seed.
-    #[arg(long)]
-    pub vary_split: bool,
-    /// How images are resized: linear (OpenCV's default bilinear, as the study) or area.
-    #[arg(long, value_enum, default_value_t = Resize::Linear, conflicts_with = "audio")]
-    pub resize: Resize,
-    /// Inputs per batch.
-    #[arg(long, default_value_t = 32, value_name = "N")]
-    pub batch_size: usize,
-    /// The most epochs per run.
-    #[arg(long, default_value_t = 50, value_name = "N")]
-    pub epochs: usize,
-    /// Stop after this many epochs without a lower validation loss (the best epoch's weights
-    /// are kept).
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub patience: usize,
-    /// Adam's learning rate.
-    #[arg(long, default_value_t = 1e-3, value_name = "LR")]
-    pub lr: f64,
-    /// Worker threads for reading and training (default: all cores).
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
-    /// Output folder: report.json and one folder per run. Rerun on the same folder to resume.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-}
-
-/// Image resizing, as OpenCV's interpolation flags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Resize {
-    /// cv2.INTER_LINEAR.
-    Linear,
-    /// cv2.INTER_AREA.
-    Area,
-}
-
 impl Resize {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Resize::Linear => "linear",
             Resize::Area => "area",
@@ -183,44 +101,6 @@ impl Inputs {
             .collect::<Vec<_>>()
             .join(", ")
     }
-}
-
-/// The class folders of `dir` (sorted by name, hidden ones skipped) with their files.
-pub(super) fn class_folders(
-    dir: &Path,
-    files_of: impl Fn(&Path) -> Vec<PathBuf>,
-) -> Result<Vec<(String, Vec<PathBuf>)>> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
-    let mut folders: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| !n.starts_with('.'))
-        })
-        .collect();
-    folders.sort();
-    let classes: Vec<(String, Vec<PathBuf>)> = folders
-        .into_iter()
-        .filter_map(|folder| {
-            let name = folder.file_name()?.to_string_lossy().into_owned();
-            let files = files_of(&folder);
-            if files.is_empty() {
-                eprintln!("skipping {}: no usable files", folder.display());
-                return None;
-            }
-            Some((name, files))
-        })
-        .collect();
-    anyhow::ensure!(
-        classes.len() >= 2,
-        "{} needs at least two class folders with files (DIR/<class>/...), found {}",
-        dir.display(),
-        classes.len()
-    );
-    Ok(classes)
 }
 
 /// `<class>/<path inside the class folder>`, with `/` separators.
