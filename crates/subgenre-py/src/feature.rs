@@ -22,11 +22,11 @@ use subgenre_dsp::{
 use crate::convert::{numpy_1d, numpy_2d, numpy_dyn, owned_2d};
 use crate::errors::{bad_argument, detached, Failure, Outcome};
 
-type Signal<'py> = PyArrayLike1<'py, f32, AllowTypeChange>;
+pub(crate) type Signal<'py> = PyArrayLike1<'py, f32, AllowTypeChange>;
 type Matrix<'py> = PyArrayLike2<'py, f32, AllowTypeChange>;
 
 /// The samples of `y` without a copy when they are contiguous float32.
-fn samples<'a>(y: &'a Signal<'_>) -> Cow<'a, [f32]> {
+pub(crate) fn samples<'a>(y: &'a Signal<'_>) -> Cow<'a, [f32]> {
     match y.as_slice() {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => Cow::Owned(y.as_array().to_vec()),
@@ -326,11 +326,11 @@ pub fn mfcc<'py>(
         only("dct_type", dct_type, 2)?;
         only("norm", norm, Some("ortho"))?;
         only("lifter", lifter, 0.0)?;
-        let s_db = match &input {
+        let s_db = match input {
             Input::Signal(y) => {
-                default_mel(sr, n_fft, hop_length, n_mels, fmin, fmax).db_from_signal(y)?
+                default_mel(sr, n_fft, hop_length, n_mels, fmin, fmax).db_from_signal(&y)?
             }
-            Input::Spectrogram(s) => s.clone(),
+            Input::Spectrogram(s) => s,
         };
         Ok(dsp_mfcc(&s_db, n_mfcc)?)
     })?;
@@ -392,15 +392,15 @@ pub fn chroma_stft<'py>(
         if norm.is_some_and(|n| n != f64::INFINITY) {
             return Err(bad_argument("norm", "only np.inf is supported"));
         }
-        let power = match &input {
+        let power = match input {
             Input::Signal(y) => Framing {
                 n_fft,
                 hop_length,
                 win_length,
                 center,
             }
-            .spectrogram(y, Spectrum::Power)?,
-            Input::Spectrogram(s) => s.clone(),
+            .spectrogram(&y, Spectrum::Power)?,
+            Input::Spectrogram(s) => s,
         };
         Ok(dsp_chroma(&power, sr, n_chroma, tuning)?)
     })?;
@@ -450,10 +450,10 @@ pub fn rms<'py>(
 }
 
 /// The magnitude spectrogram a spectral shape feature reads: `S` as given, or `|stft(y)|`.
-fn magnitude(input: &Input<'_>, framing: Framing) -> Outcome<Array2<f32>> {
+fn magnitude(input: Input<'_>, framing: Framing) -> Outcome<Array2<f32>> {
     match input {
-        Input::Signal(y) => framing.spectrogram(y, Spectrum::Magnitude),
-        Input::Spectrogram(s) => Ok(s.clone()),
+        Input::Signal(y) => framing.spectrogram(&y, Spectrum::Magnitude),
+        Input::Spectrogram(s) => Ok(s),
     }
 }
 
@@ -486,7 +486,7 @@ macro_rules! spectral_shape {
                     win_length,
                     center,
                 };
-                let $s = magnitude(&input, framing)?;
+                let $s = magnitude(input, framing)?;
                 let $sr = sr;
                 Ok($body?)
             })?;
@@ -538,7 +538,7 @@ pub fn spectral_rolloff<'py>(
             win_length,
             center,
         };
-        let s = magnitude(&input, framing)?;
+        let s = magnitude(input, framing)?;
         Ok(subgenre_dsp::spectral_rolloff(&s, sr, roll_percent)?)
     })?;
     row(py, out)
@@ -578,7 +578,7 @@ pub fn spectral_contrast<'py>(
             win_length,
             center,
         };
-        let s = magnitude(&input, framing)?;
+        let s = magnitude(input, framing)?;
         let n_fft = 2 * s.nrows().saturating_sub(1);
         let mut contrast = SpectralContrast::with_params(sr, n_fft, fmin, n_bands, quantile)?;
         Ok(contrast.compute(&s)?)
@@ -635,11 +635,11 @@ pub fn onset_strength<'py>(
     let out = detached(py, || {
         only("lag", lag, 1)?;
         only("max_size", max_size, 1)?;
-        let s_db = match &input {
+        let s_db = match input {
             Input::Signal(y) => {
-                default_mel(sr, n_fft, hop_length, n_mels, fmin, fmax).db_from_signal(y)?
+                default_mel(sr, n_fft, hop_length, n_mels, fmin, fmax).db_from_signal(&y)?
             }
-            Input::Spectrogram(s) => s.clone(),
+            Input::Spectrogram(s) => s,
         };
         Ok(dsp_onset(&s_db, n_fft, hop_length)?)
     })?;

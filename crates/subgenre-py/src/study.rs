@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use numpy::{AllowTypeChange, PyArrayLike1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use subgenre_extract::{Extractor, FeatureSet, PyaaMapping};
@@ -33,16 +32,13 @@ fn feature_set(rich: bool, extractor: &str, mapping: &str) -> Outcome<FeatureSet
 #[pyo3(signature = (y, sr=22050, *, rich=false, extractor="librosa", mapping="study"))]
 pub fn study_features<'py>(
     py: Python<'py>,
-    y: PyArrayLike1<'py, f32, AllowTypeChange>,
+    y: crate::feature::Signal<'py>,
     sr: u32,
     rich: bool,
     extractor: &str,
     mapping: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let y = match y.as_slice() {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => std::borrow::Cow::Owned(y.as_array().to_vec()),
-    };
+    let y = crate::feature::samples(&y);
     let (set, values) = detached(py, || {
         let extractor: Extractor = extractor
             .parse()
