@@ -30,6 +30,14 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    /// `group` or `study`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Group => "group",
+            Self::Study => "study",
+        }
+    }
+
     /// The label written to reports.
     pub fn label(self) -> &'static str {
         match self {
@@ -48,6 +56,19 @@ impl Protocol {
                 reason: format!("{s:?} is neither \"group\" nor \"study\""),
             }),
         }
+    }
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

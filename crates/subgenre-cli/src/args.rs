@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+use subgenre_extract::image::Interpolation;
+use subgenre_study::Grid;
 
 pub const ABOUT: &str = "Tell hard-techno sub-genres apart from audio \
 (bouncy, tekno, warzone, industrial, non-techno-drop, psytech, oldschool-hardstyle).";
@@ -421,7 +423,7 @@ pub struct ReproduceArgs {
     /// `quick`: the shipped network (compact) and the study's best (cnn_drop_first) on normal
     /// 128 inputs; `study`: the study's whole grid (cnn_main, cnn_drop_first, cnn_1_2 on normal
     /// and low, 128 and 256; cnn_2_1 on normal 128) beside compact.
-    #[arg(long, value_enum, default_value_t = Grid::Quick)]
+    #[arg(long, default_value = "quick", value_name = "GRID")]
     pub grid: Grid,
     /// Class folders of spectrogram images (e.g. ../shared/data/gtzan/images) for the transfer
     /// step: the first seed's compact model fine-tuned on them, and the same network from
@@ -442,23 +444,6 @@ pub struct ReproduceArgs {
     pub out: PathBuf,
 }
 
-/// How much of the study's CNN grid `reproduce` trains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Grid {
-    /// compact and cnn_drop_first, normal 128.
-    Quick,
-    /// The study's whole grid.
-    Study,
-}
-
-impl Grid {
-    pub fn name(self) -> &'static str {
-        match self {
-            Grid::Quick => "quick",
-            Grid::Study => "study",
-        }
-    }
-}
 
 /// `subgenre transfer` arguments.
 #[derive(Debug, Args)]
@@ -509,8 +494,8 @@ pub struct TransferArgs {
     #[arg(long)]
     pub vary_split: bool,
     /// How images are resized: linear (OpenCV's default bilinear, as the study) or area.
-    #[arg(long, value_enum, default_value_t = Resize::Linear, conflicts_with = "audio")]
-    pub resize: Resize,
+    #[arg(long, default_value = "linear", value_name = "HOW", conflicts_with = "audio")]
+    pub resize: Interpolation,
     /// Inputs per batch.
     #[arg(long, default_value_t = 32, value_name = "N")]
     pub batch_size: usize,
@@ -532,11 +517,3 @@ pub struct TransferArgs {
     pub out: PathBuf,
 }
 
-/// Image resizing, as OpenCV's interpolation flags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Resize {
-    /// cv2.INTER_LINEAR.
-    Linear,
-    /// cv2.INTER_AREA.
-    Area,
-}

@@ -100,3 +100,93 @@ impl Progress {
         }
     }
 }
+
+/// The study library's events as this program shows them: bars for counted tasks, a line per
+/// run, epoch and step, warnings and left-out items on stderr.
+pub fn study_events() -> subgenre_study::Progress {
+    use std::collections::HashMap;
+    use subgenre_study::Event;
+    let bars: Mutex<HashMap<&'static str, Progress>> = Mutex::new(HashMap::new());
+    std::sync::Arc::new(move |event: &Event<'_>| match event {
+        Event::TaskStarted { task, total } => {
+            if let Ok(mut bars) = bars.lock() {
+                bars.insert(task, Progress::new(task, *total as u64));
+            }
+        }
+        Event::TaskAdvanced { task } => {
+            if let Some(bar) = bars.lock().ok().as_ref().and_then(|b| b.get(task)) {
+                bar.inc();
+            }
+        }
+        Event::TaskFinished { task } => {
+            if let Some(bar) = bars.lock().ok().and_then(|mut b| b.remove(task)) {
+                bar.finish();
+            }
+        }
+        Event::Skipped { what, reason } => {
+            if reason.contains(what) {
+                eprintln!("left out: {reason}");
+            } else {
+                eprintln!("left out {what}: {reason}");
+            }
+        }
+        Event::Note(text) if text.starts_with("warning") => eprintln!("{text}"),
+        Event::Note(text) => println!("{text}"),
+        Event::RunStarted {
+            index,
+            total,
+            title,
+            train,
+            val,
+            scored,
+            scored_part,
+            unit,
+        } => {
+            let scored_part = match *scored_part {
+                "validation" => "scored on validation (--final: train = train+test)",
+                other => other,
+            };
+            println!(
+                "\n[{index}/{total}] {title}: train {train} / validation {val} / {scored_part} {scored} {unit}"
+            );
+        }
+        Event::RunReused { result } => println!("  finished earlier: {}", result.display()),
+        Event::Resumed { after_epoch } => println!("  (resumed after epoch {after_epoch})"),
+        Event::Epoch { log: e, max_epochs } => println!(
+            "  epoch {:>2}/{max_epochs}  loss {:.4}  acc {:.4} | val loss {:.4}  acc {:.4}  ({:.1} s)",
+            e.epoch, e.train_loss, e.train_acc, e.val_loss, e.val_acc, e.seconds
+        ),
+        Event::RunFinished { run } => println!(
+            "  weighted F1 {:.4}  macro F1 {:.4}  accuracy {:.4}  (best epoch {} of {}, {:.0} s)",
+            run.weighted_f1,
+            run.macro_f1,
+            run.accuracy,
+            run.best_epoch.unwrap_or(0),
+            run.epochs_run.unwrap_or(0),
+            run.train_seconds.unwrap_or(0.0)
+        ),
+        Event::RunFailed { error, .. } => eprintln!("  run failed: {error}"),
+        Event::StepStarted { index, total, name } => println!("\n=== [{index}/{total}] {name} ==="),
+        Event::StepCached {
+            name,
+            seconds,
+            detail,
+        } => println!("{name}: finished earlier with the same inputs ({seconds:.1} s then): {detail}"),
+        Event::StepDone {
+            name,
+            seconds,
+            detail,
+        } => println!("{name}: done in {seconds:.1} s: {detail}"),
+        Event::StepFailed {
+            name,
+            seconds,
+            error,
+        } => eprintln!("{name}: FAILED after {seconds:.1} s: {error}"),
+        Event::ModelDone {
+            seed,
+            model,
+            weighted_f1,
+        } => println!("seed {seed} {model:<10} weighted F1 {weighted_f1:.3}"),
+        _ => {}
+    })
+}

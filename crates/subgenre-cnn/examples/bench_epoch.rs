@@ -71,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let threads = arg(&args, "--threads", 1usize);
     let batch = arg(&args, "--batch", 64usize);
     let classes: Vec<String> = (0..5).map(|c| format!("class{c}")).collect();
-    let config = TrainConfig::new(arch, size, size, classes.clone())
+    let config = TrainConfig::square(arch, size, classes.clone())
         .with_max_epochs(epochs)
         .with_patience(0)
         .with_threads(threads)

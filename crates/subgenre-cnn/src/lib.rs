@@ -18,7 +18,7 @@
 //! # let (train_set, val_set): (Vec<Sample>, Vec<Sample>) = (vec![], vec![]);
 //! subgenre_cnn::keep_freed_memory(); // once, at the start of main
 //! let classes = vec!["hardgroove".to_string(), "industrial".to_string()];
-//! let config = TrainConfig::new(Arch::CnnDropFirst, 128, 128, classes.clone()).with_patience(10);
+//! let config = TrainConfig::square(Arch::CnnDropFirst, 128, classes.clone()).with_patience(10);
 //! let outcome = train(&config, train_set, val_set, "runs/seed42".as_ref(), |e| {
 //!     println!("epoch {:2}: loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} ({:.1}s)",
 //!         e.epoch, e.train_loss, e.train_acc, e.val_loss, e.val_acc, e.seconds);
@@ -43,7 +43,9 @@ pub use inference::{
     save_model, Ensemble, InputSpec, ModelSpec, SavedModel,
 };
 pub use model::{conv3x3_as_product, freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
-pub use training::{remove_checkpoints, train, train_from, EpochLog, TrainConfig, TrainOutcome};
+pub use training::{
+    remove_checkpoints, train, train_from, EpochLog, OptimizerConfig, TrainConfig, TrainOutcome,
+};
 
 /// burn's `Config` trait, for `TrainConfig::save`/`load` and the `with_*` builders.
 pub use burn::config::Config;

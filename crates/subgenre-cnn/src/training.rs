@@ -60,24 +60,33 @@ use crate::data::{
     balanced_class_weights, check_samples, AugmentConfig, CnnBatch, CnnBatcher, Sample,
 };
 use crate::error::{CnnError, Result};
-use crate::model::{Arch, Cnn, CompactPool, ModelConfig};
+use crate::model::{Arch, Cnn, ModelConfig};
 
-/// Everything a training run needs besides its data. `TrainConfig::new(arch, height, width,
-/// classes)` gives the study's settings: Adam at 1e-3, batch 64, up to 50 epochs, patience 10,
-/// balanced class weights, seed 42, no augmentation.
-#[derive(Config, Debug)]
-pub struct TrainConfig {
-    /// The network.
-    pub arch: Arch,
-    /// Input height (mel bins).
-    pub height: usize,
-    /// Input width (time frames).
-    pub width: usize,
-    /// Class names; a sample's label indexes this list.
-    pub classes: Vec<String>,
-    /// Adam's learning rate.
+/// Adam's settings (Keras' defaults: `epsilon` 1e-7, not burn's 1e-5).
+#[derive(Config, Debug, PartialEq)]
+pub struct OptimizerConfig {
+    /// The learning rate.
     #[config(default = 1e-3)]
     pub learning_rate: f64,
+    /// Adam's epsilon.
+    #[config(default = 1e-7)]
+    pub epsilon: f32,
+}
+
+/// Everything a training run needs besides its data, nested as burn's examples nest it: the
+/// network, the optimizer, then the loop's own settings. `TrainConfig::new(model, classes)`
+/// gives the study's settings: Adam at 1e-3, batch 64, up to 50 epochs, patience 10, balanced
+/// class weights, seed 42, no augmentation. [`TrainConfig::check`] says what is wrong with a
+/// configuration before any work; training calls it first.
+#[derive(Config, Debug)]
+pub struct TrainConfig {
+    /// The network (for a transfer run: the base network with its new head).
+    pub model: ModelConfig,
+    /// Class names; a sample's label indexes this list.
+    pub classes: Vec<String>,
+    /// Adam's settings.
+    #[config(default = "OptimizerConfig::new()")]
+    pub optimizer: OptimizerConfig,
     /// Samples per batch.
     #[config(default = 64)]
     pub batch_size: usize,
@@ -101,27 +110,57 @@ pub struct TrainConfig {
     /// Training-time augmentation (off by default).
     #[config(default = "AugmentConfig::new()")]
     pub augment: AugmentConfig,
-    /// Dropout probability.
-    #[config(default = 0.5)]
-    pub dropout: f64,
-    /// `compact` only: channels of its first block.
-    #[config(default = 16)]
-    pub compact_channels: usize,
-    /// `compact` only: pooling of the last feature map.
-    #[config(default = "CompactPool::Time")]
-    pub compact_pool: CompactPool,
     /// Keep the first N conv blocks frozen (transfer learning).
     #[config(default = 0)]
     pub freeze_blocks: usize,
 }
 
 impl TrainConfig {
-    /// The network this configuration trains from scratch.
-    pub fn model_config(&self) -> ModelConfig {
-        ModelConfig::new(self.arch, self.classes.len(), self.height, self.width)
-            .with_dropout(self.dropout)
-            .with_compact_channels(self.compact_channels)
-            .with_compact_pool(self.compact_pool)
+    /// The study's settings for `arch` on square `size` inputs and these classes.
+    pub fn square(arch: Arch, size: usize, classes: Vec<String>) -> Self {
+        Self::new(ModelConfig::new(arch, classes.len(), size, size), classes)
+    }
+
+    /// Every check that needs no data: the network builds, its head matches the classes,
+    /// the loop's numbers are usable. Errors name the setting.
+    pub fn check(&self) -> Result<()> {
+        let invalid = |reason: String| Err(CnnError::InvalidConfig(reason));
+        self.model.validate()?;
+        let k = self.model.num_classes;
+        if k != self.classes.len() {
+            return invalid(format!(
+                "the network has {k} outputs but {} classes are named",
+                self.classes.len()
+            ));
+        }
+        if self.batch_size == 0 {
+            return invalid("batch_size must be at least 1".into());
+        }
+        if self.max_epochs == 0 {
+            return invalid("max_epochs must be at least 1".into());
+        }
+        let lr = self.optimizer.learning_rate;
+        if !lr.is_finite() || lr <= 0.0 {
+            return invalid(format!("learning rate {lr} is not positive"));
+        }
+        if !self.optimizer.epsilon.is_finite() || self.optimizer.epsilon <= 0.0 {
+            return invalid(format!("epsilon {} is not positive", self.optimizer.epsilon));
+        }
+        let blocks = self.model.arch.conv_blocks();
+        if self.freeze_blocks > blocks {
+            return invalid(format!(
+                "freeze_blocks {}: {} has {blocks} conv blocks",
+                self.freeze_blocks, self.model.arch
+            ));
+        }
+        if let Some(weights) = &self.class_weights {
+            if weights.len() != k || weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+                return invalid(format!(
+                    "class_weights needs {k} finite non-negative values, got {weights:?}"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The class weights the loss will use for these training labels.
@@ -621,7 +660,7 @@ fn load_checkpoint_model(
 // ---------------------------------------------------------------------------------------------
 // The entry points.
 
-/// Train `config.arch` from scratch on `train`, validating on `val` after every epoch, with
+/// Train `config.model` from scratch on `train`, validating on `val` after every epoch, with
 /// checkpoints in `artifact_dir/checkpoint` (rerunning on the same folder resumes after the
 /// last complete epoch). `on_epoch` is called once per finished epoch (from a burn-train worker
 /// thread). Returns the best epoch's network.
@@ -647,50 +686,25 @@ pub fn train_from(
     on_epoch: impl FnMut(&EpochLog) + Send + 'static,
 ) -> Result<TrainOutcome> {
     // Check everything that could fail on user input before any work.
-    let model_config = match &init {
-        Some(m) => m.config().clone(),
-        None => config.model_config(),
-    };
-    model_config.validate()?;
+    config.check()?;
+    let model_config = config.model.clone();
+    if let Some(m) = &init {
+        if *m.config() != model_config {
+            return Err(CnnError::InvalidConfig(format!(
+                "the initial network ({:?}) is not the configured one ({model_config:?})",
+                m.config()
+            )));
+        }
+    }
     let (h, w, k) = (
         model_config.height,
         model_config.width,
         model_config.num_classes,
     );
-    if k != config.classes.len() {
-        return Err(CnnError::InvalidConfig(format!(
-            "the network has {k} outputs but {} classes are named",
-            config.classes.len()
-        )));
-    }
-    if (h, w) != (config.height, config.width) {
-        return Err(CnnError::InvalidConfig(format!(
-            "the network takes {h}x{w} inputs, the configuration says {}x{}",
-            config.height, config.width
-        )));
-    }
-    if config.batch_size == 0 || config.max_epochs == 0 {
-        return Err(CnnError::InvalidConfig(
-            "batch_size and max_epochs must be at least 1".into(),
-        ));
-    }
-    if !config.learning_rate.is_finite() || config.learning_rate <= 0.0 {
-        return Err(CnnError::InvalidConfig(format!(
-            "learning rate {} is not positive",
-            config.learning_rate
-        )));
-    }
     if train.is_empty() || val.is_empty() {
         return Err(CnnError::InvalidConfig(
             "training and validation data must not be empty".into(),
         ));
-    }
-    if let Some(weights) = &config.class_weights {
-        if weights.len() != k || weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
-            return Err(CnnError::InvalidConfig(format!(
-                "class_weights needs {k} finite non-negative values, got {weights:?}"
-            )));
-        }
     }
     check_samples(&train, "train", h, w, k)?;
     check_samples(&val, "validation", h, w, k)?;
@@ -848,14 +862,14 @@ fn launch(
     kept: BTreeSet<usize>,
     device: &Device,
 ) -> Result<()> {
-    let (h, w, k) = (config.height, config.width, config.classes.len());
+    let (h, w, k) = (config.model.height, config.model.width, config.classes.len());
     let autodiff = device.clone().autodiff();
     device.seed(config.seed);
     autodiff.seed(config.seed);
 
     let model = match init {
         Some(m) => m.train().fork(&autodiff),
-        None => config.model_config().init(&autodiff)?,
+        None => config.model.init(&autodiff)?,
     };
     let model = model.freeze_blocks(config.freeze_blocks);
 
@@ -909,9 +923,11 @@ fn launch(
     if let Some(epoch) = resume {
         training = training.checkpoint(epoch);
     }
-    let optimizer = AdamConfig::new().with_epsilon(1e-7).init();
+    let optimizer = AdamConfig::new()
+        .with_epsilon(config.optimizer.epsilon)
+        .init();
     lock(&shared).epoch_started = Instant::now();
-    let result = training.launch(Learner::new(model, optimizer, config.learning_rate));
+    let result = training.launch(Learner::new(model, optimizer, config.optimizer.learning_rate));
     if let Some(error) = result.error {
         return Err(CnnError::Training(error.to_string()));
     }

@@ -13,7 +13,7 @@ fn same_seed_same_run() {
     let run = |threads| {
         let dir = tempfile::tempdir().expect("tempdir");
         let classes = vec!["horizontal".to_string(), "vertical".to_string()];
-        let config = TrainConfig::new(Arch::Compact, SIZE, SIZE, classes)
+        let config = TrainConfig::square(Arch::Compact, SIZE, classes)
             .with_batch_size(16)
             .with_patience(0)
             .with_max_epochs(2)

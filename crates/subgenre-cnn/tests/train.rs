@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use subgenre_cnn::{
     load_model, predict, predict_proba, read_spec, replace_head, save_model, train, train_from,
-    Arch, CnnError, EpochLog, InputSpec, ModelSpec, Sample, TrainConfig,
+    Arch, CnnError, EpochLog, InputSpec, ModelSpec, OptimizerConfig, Sample, TrainConfig,
 };
 
 mod common;
@@ -16,7 +16,7 @@ fn classes() -> Vec<String> {
 }
 
 fn config(arch: Arch) -> TrainConfig {
-    TrainConfig::new(arch, SIZE, SIZE, classes())
+    TrainConfig::square(arch, SIZE, classes())
         .with_batch_size(16)
         .with_max_epochs(6)
         .with_patience(0)
@@ -48,7 +48,9 @@ fn learns_stripes(arch: Arch, epochs: usize, lr: f64) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (train_set, val_set) = (stripes(96, 1), stripes(32, 2));
     let (logs, on_epoch) = collect();
-    let config = config(arch).with_max_epochs(epochs).with_learning_rate(lr);
+    let config = config(arch)
+        .with_max_epochs(epochs)
+        .with_optimizer(OptimizerConfig::new().with_learning_rate(lr));
     let outcome = train(&config, train_set, val_set.clone(), dir.path(), on_epoch).expect("train");
     let h = &outcome.history;
     assert_eq!(h.len(), epochs);
@@ -234,9 +236,7 @@ fn transfer_keeps_frozen_blocks() {
     let before = head.conv_weights();
     let probe = stripes(4, 13);
     let config = TrainConfig::new(
-        Arch::Cnn12,
-        SIZE,
-        SIZE,
+        head.config().clone(),
         vec!["a".into(), "b".into(), "c".into()],
     )
     .with_batch_size(8)

@@ -33,6 +33,36 @@ pub enum Interpolation {
     Linear,
 }
 
+impl Interpolation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Interpolation::Area => "area",
+            Interpolation::Linear => "linear",
+        }
+    }
+}
+
+impl std::fmt::Display for Interpolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Interpolation {
+    type Err = crate::ExtractError;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "area" => Ok(Interpolation::Area),
+            "linear" => Ok(Interpolation::Linear),
+            other => Err(crate::ExtractError::InvalidOption {
+                name: "resize",
+                value: other.to_string(),
+                reason: "expected linear or area",
+            }),
+        }
+    }
+}
+
 /// One output sample as a weighted sum of input samples along one axis.
 type Taps = Vec<Vec<(usize, f32)>>;
 

@@ -91,6 +91,42 @@ pub enum InputRoute {
     StudyPng,
 }
 
+impl InputRoute {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputRoute::Array => "array",
+            InputRoute::StudyPng => "study-png",
+        }
+    }
+}
+
+impl std::fmt::Display for InputRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for InputRoute {
+    type Err = ExtractError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "array" => Ok(InputRoute::Array),
+            "study-png" => Ok(InputRoute::StudyPng),
+            other => Err(ExtractError::InvalidOption {
+                name: "route",
+                value: other.to_string(),
+                reason: "expected array or study-png",
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for MelVariant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// `1 - (S - min) / (max - min)` with row 0 the highest band. A constant matrix (digital
 /// silence) has no range: it becomes all white (1.0), i.e. no energy anywhere.
 pub fn canonical_image(s_db: &Array2<f32>) -> Gray {

@@ -14,8 +14,11 @@
 //! # Ok(()) }
 //! ```
 
+mod input;
+
 use std::path::{Path, PathBuf};
 
+pub use input::ModelInput;
 use rayon::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -243,21 +246,16 @@ impl Predictor {
             model: name.to_string(),
             reason,
         };
-        let input = &models.spec().input;
-        let variant: MelVariant = input.variant.parse().map_err(|_| {
-            unsupported(format!(
-                "its input `{}` is not a mel variant (normal or low); it cannot read audio",
-                input.variant
-            ))
-        })?;
-        let route = match input.extra.get("route").and_then(|v| v.as_str()) {
-            None | Some("array") => InputRoute::Array,
-            Some("study-png") => InputRoute::StudyPng,
-            Some(other) => {
-                return Err(unsupported(format!(
-                    "it was trained on `{other}`, not on audio"
-                )))
-            }
+        let input = ModelInput::from_spec(&models.spec().input)
+            .map_err(|reason| unsupported(format!("{reason}; it cannot read audio")))?;
+        let Some((variant, route)) = input.audio() else {
+            return Err(unsupported(format!(
+                "it was trained on {}, not on audio",
+                match input {
+                    ModelInput::ClipImages { dir, .. } => format!("the images of {}", dir.display()),
+                    _ => "images".to_string(),
+                }
+            )));
         };
         Ok(Self {
             models,

@@ -171,3 +171,15 @@ pub fn guarded<T>(work: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
 pub fn bad_argument(name: &str, reason: impl std::fmt::Display) -> Failure {
     Failure::Argument(format!("{name}: {reason}"))
 }
+
+impl From<subgenre_study::StudyError> for Failure {
+    fn from(e: subgenre_study::StudyError) -> Self {
+        use subgenre_study::StudyError;
+        match e {
+            StudyError::Invalid { .. } => Failure::Argument(e.to_string()),
+            StudyError::Extract(x) => x.into(),
+            StudyError::Cnn(_) => Failure::Model(e.to_string()),
+            other => Failure::Other(other.to_string()),
+        }
+    }
+}

@@ -9,10 +9,12 @@ mod baseline;
 mod convert;
 mod data;
 mod errors;
+mod events;
 mod feature;
 mod predict;
 mod study;
 mod threads;
+mod training;
 
 use pyo3::prelude::*;
 
@@ -43,6 +45,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(data::dataset_stats, m)?)?;
     m.add_function(wrap_pyfunction!(data::split, m)?)?;
     m.add_function(wrap_pyfunction!(baseline::baseline, m)?)?;
+    m.add_function(wrap_pyfunction!(training::train, m)?)?;
+    m.add_function(wrap_pyfunction!(training::experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(training::evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(training::transfer, m)?)?;
+    m.add_function(wrap_pyfunction!(training::reproduce, m)?)?;
     m.add_class::<predict::Predictor>()?;
     Ok(())
 }

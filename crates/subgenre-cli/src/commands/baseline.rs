@@ -4,12 +4,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use subgenre_classic::{
-    parse_weights, run_baseline, BaselineConfig, FeatureTable, ModelName, Progress as Event,
-    Protocol,
+    parse_weights, BaselineConfig, FeatureTable, ModelName, Progress as Event, Protocol,
 };
 use subgenre_dataset::ClassSet;
 use subgenre_eval::Split;
+use subgenre_study::baseline_into;
 
+use super::{parse_seeds, study_error};
 use crate::args::BaselineArgs;
 use crate::progress::Progress;
 
@@ -20,15 +21,7 @@ pub fn run(args: BaselineArgs) -> Result<ExitCode> {
     let mut config = BaselineConfig::new(table);
     config.models = ModelName::parse_list(&args.models).context("--models")?;
     config.protocol = Protocol::parse(&args.protocol).context("--protocol")?;
-    config.seeds = args
-        .seeds
-        .split(',')
-        .map(|s| {
-            s.trim()
-                .parse::<u64>()
-                .with_context(|| format!("--seeds: `{s}` is not a number"))
-        })
-        .collect::<Result<_>>()?;
+    config.seeds = parse_seeds(&args.seeds)?;
     config.tune = args.tune;
     config.version = subgenre_core::version_string();
     if let Some(path) = &args.split {
@@ -42,43 +35,27 @@ pub fn run(args: BaselineArgs) -> Result<ExitCode> {
         eprintln!("protocol study: clip split with early stopping and tuning on the test part (leaky, as the study did)");
     }
     let progress = Progress::new("runs", subgenre_classic::total_runs(&config) as u64);
-    let mut last_reports = Vec::new();
-    let report = run_baseline(&config, &mut |event| match event {
+    let outcome = baseline_into(&config, &args.out, &mut |event| match event {
         Event::Split { seed, sizes, .. } => progress.println(format!(
             "seed {seed}: train {} / validation {} / test {} clips",
             sizes[0], sizes[1], sizes[2]
         )),
-        Event::ModelDone { seed, run, report } => {
+        Event::ModelDone { seed, run, .. } => {
             progress.println(format!(
                 "seed {seed} {:<10} weighted F1 {:.3}  macro F1 {:.3}  accuracy {:.3}  fit {:.2} s",
                 run.model, run.weighted_f1, run.macro_f1, run.accuracy, run.fit_seconds
             ));
-            if config.seeds.last() == Some(seed) {
-                last_reports.push((run.model.clone(), (*report).clone()));
-            }
             progress.inc();
         }
         _ => {}
-    })?;
+    });
     progress.finish();
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    for (model, r) in &last_reports {
-        println!(
-            "\n{model} (seed {}):\n{}",
-            config.seeds.last().copied().unwrap_or_default(),
-            r.render(3)
-        );
-        let png = args.out.join(format!("confusion_{model}.png"));
-        subgenre_eval::confusion_png(
-            &png,
-            &r.confusion,
-            &format!("{model}, {} protocol", args.protocol),
-        )?;
+    let outcome = outcome.map_err(study_error)?;
+    let last_seed = config.seeds.last().copied().unwrap_or_default();
+    for (model, scores) in &outcome.last_seed {
+        println!("\n{model} (seed {last_seed}):\n{}", scores.render(3));
     }
-    println!("\n{}", report.summary_table());
-    let path = args.out.join("report.json");
-    report.write_json(&path)?;
-    println!("report -> {}", path.display());
+    println!("\n{}", outcome.report.summary_table());
+    println!("report -> {}", args.out.join("report.json").display());
     Ok(ExitCode::SUCCESS)
 }

@@ -14,7 +14,7 @@ use crate::progress::Progress;
 
 /// The store of `selection`'s clips for `variant` (from the cache when its inputs match),
 /// with a progress bar and the clips that failed listed. Returns it with its path.
-pub fn ensure_store(
+fn ensure_store(
     selection: &Selection,
     variant: MelVariant,
     cache: &Cache,

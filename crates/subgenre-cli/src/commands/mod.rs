@@ -10,15 +10,14 @@ mod info;
 mod mels;
 mod predict;
 mod reproduce;
-mod run_folder;
 mod transfer;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use subgenre_dataset::{Cache, ClassSet};
-use subgenre_study::DataSource;
+use subgenre_study::{DataSource, GridKind, StudyError};
 
 use crate::args::{Cli, Command, DataArgs};
 
@@ -32,8 +31,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Baseline(args) => baseline::run(args),
         Command::Mels(args) => mels::run_mels(args, &cache),
         Command::Melgrams(args) => mels::run_melgrams(args, &cache),
-        Command::Train(args) => cnn::run_training(args, cnn::Mode::Train, &cache),
-        Command::Experiment(args) => cnn::run_training(args, cnn::Mode::Experiment, &cache),
+        Command::Train(args) => cnn::run_training(args, GridKind::Train, &cache),
+        Command::Experiment(args) => cnn::run_training(args, GridKind::Experiment, &cache),
         Command::Evaluate(args) => cnn::run_evaluate(args, &cache),
         Command::Transfer(args) => transfer::run(args),
         Command::Predict(args) => predict::run(args),
@@ -54,12 +53,7 @@ pub fn parse_classes(args: &DataArgs) -> Result<ClassSet> {
 
 /// A rayon pool of `jobs` threads (default: all cores).
 pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = jobs {
-        anyhow::ensure!(n > 0, "--jobs must be at least 1");
-        builder = builder.num_threads(n);
-    }
-    builder.build().context("starting worker threads")
+    subgenre_study::thread_pool(jobs).map_err(study_error)
 }
 
 /// Audio files under `paths` (files as given, folders walked recursively, sorted).
@@ -67,16 +61,14 @@ pub fn walk_audio(paths: &[PathBuf]) -> Vec<PathBuf> {
     subgenre_dataset::walk::audio_files(paths)
 }
 
-/// The class folders of `dir` with their files (`files_of`), saying which were left out empty.
-pub fn class_folders(
-    dir: &Path,
-    files_of: impl Fn(&Path) -> Vec<PathBuf>,
-) -> Result<Vec<(String, Vec<PathBuf>)>> {
-    let found = subgenre_dataset::walk::class_folders(dir, files_of)?;
-    for folder in &found.empty {
-        eprintln!("skipping {}: no usable files", folder.display());
+/// A library error as this program says it: a bad setting is named by its flag.
+pub fn study_error(e: StudyError) -> anyhow::Error {
+    match e {
+        StudyError::Invalid { name, reason } => {
+            anyhow::anyhow!("--{} {reason}", name.replace('_', "-"))
+        }
+        other => other.into(),
     }
-    Ok(found.classes)
 }
 
 /// A comma-separated list given for `--what`, each item parsed; empty items are skipped and
@@ -99,6 +91,12 @@ pub fn parse_seeds(list: &str) -> Result<Vec<u64>> {
 /// Items a batch command could not process, reported together at the end.
 #[derive(Default)]
 pub struct Failures(Vec<(String, String)>);
+
+impl From<Vec<(String, String)>> for Failures {
+    fn from(entries: Vec<(String, String)>) -> Self {
+        Self(entries)
+    }
+}
 
 impl Failures {
     pub fn push(&mut self, what: impl Into<String>, reason: impl ToString) {

@@ -11,6 +11,11 @@ A Python API over the subgenre Rust libraries:
   columns of one signal, or the CSV ``subgenre features`` writes for a data set or files.
 - ``subgenre.dataset_stats`` / ``subgenre.split``: a data set's counts and its grouped split.
 - ``subgenre.baseline``: the classic models (SVM, booster, soft vote) on a features table.
+- ``subgenre.train`` / ``subgenre.experiment`` / ``subgenre.evaluate`` /
+  ``subgenre.transfer`` / ``subgenre.reproduce``: the CNNs trained on a data set (one model,
+  or the study's grid), saved models scored, fine-tuning on other class folders, and the
+  whole study with its HTML report; each returns the ``report.json`` the command line writes
+  and takes an optional ``progress`` callable (one dict per event).
 - ``subgenre.Predictor``: whole-track sub-genre prediction with the shipped CNN ensemble.
 
 Every call that does work releases the GIL. Errors: ``subgenre.Error`` is the base class,
@@ -33,12 +38,17 @@ from ._native import (
     __version__,
     baseline,
     dataset_stats,
+    evaluate,
+    experiment,
     features_table,
     load,
     load_many,
     power_to_db,
+    reproduce,
     split,
     study_features,
+    train,
+    transfer,
 )
 from . import feature
 
@@ -50,11 +60,16 @@ __all__ = [
     "__version__",
     "baseline",
     "dataset_stats",
+    "evaluate",
+    "experiment",
     "features_table",
     "feature",
     "load",
     "load_many",
     "power_to_db",
+    "reproduce",
     "split",
     "study_features",
+    "train",
+    "transfer",
 ]
