@@ -107,7 +107,8 @@ pub fn study_events() -> subgenre_study::Progress {
     use std::collections::HashMap;
     use subgenre_study::Event;
     let bars: Mutex<HashMap<&'static str, Progress>> = Mutex::new(HashMap::new());
-    std::sync::Arc::new(move |event: &Event<'_>| match event {
+    std::sync::Arc::new(move |event: &Event<'_>| {
+        match event {
         Event::TaskStarted { task, total } => {
             if let Ok(mut bars) = bars.lock() {
                 bars.insert(task, Progress::new(task, *total as u64));
@@ -188,5 +189,6 @@ pub fn study_events() -> subgenre_study::Progress {
             weighted_f1,
         } => println!("seed {seed} {model:<10} weighted F1 {weighted_f1:.3}"),
         _ => {}
+    }
     })
 }

@@ -218,6 +218,9 @@ impl AsRef<[f32]> for Sample {
     }
 }
 
+/// Per input, its class probabilities; and per input, its embedding (when asked for).
+pub type ProbsAndEmbeddings = (Vec<Vec<f32>>, Vec<Vec<f32>>);
+
 /// Class probabilities (softmax of the logits) for each input, computed `batch_size` inputs at
 /// a time (0: 64). Each input holds `height * width` values, row-major (see [`Sample`]).
 pub fn predict_proba<P: AsRef<[f32]>>(
@@ -225,8 +228,36 @@ pub fn predict_proba<P: AsRef<[f32]>>(
     inputs: &[P],
     batch_size: usize,
 ) -> Result<Vec<Vec<f32>>> {
+    Ok(run_batches(model, inputs, batch_size, false)?.0)
+}
+
+/// As [`predict_proba`], with each input's embedding ([`Cnn::embed`]) beside its
+/// probabilities, from the same forward pass.
+pub fn predict_proba_embedded<P: AsRef<[f32]>>(
+    model: &Cnn,
+    inputs: &[P],
+    batch_size: usize,
+) -> Result<ProbsAndEmbeddings> {
+    run_batches(model, inputs, batch_size, true)
+}
+
+fn tensor_rows(t: Tensor<2>) -> Result<Vec<Vec<f32>>> {
+    let [_, width] = t.dims();
+    let values: Vec<f32> = t
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| CnnError::Tensor(format!("{e:?}")))?;
+    Ok(values.chunks(width.max(1)).map(<[f32]>::to_vec).collect())
+}
+
+fn run_batches<P: AsRef<[f32]>>(
+    model: &Cnn,
+    inputs: &[P],
+    batch_size: usize,
+    embeddings: bool,
+) -> Result<ProbsAndEmbeddings> {
     let config = model.config();
-    let (h, w, k) = (config.height, config.width, config.num_classes);
+    let (h, w) = (config.height, config.width);
     for (index, p) in inputs.iter().enumerate() {
         let p = p.as_ref();
         if p.len() != h * w {
@@ -244,18 +275,18 @@ pub fn predict_proba<P: AsRef<[f32]>>(
         .first()
         .cloned()
         .unwrap_or_else(default_device);
-    let mut out = Vec::with_capacity(inputs.len());
+    let mut probs = Vec::with_capacity(inputs.len());
+    let mut embedded = Vec::new();
     for chunk in inputs.chunks(if batch_size == 0 { 64 } else { batch_size }) {
         let slices: Vec<&[f32]> = chunk.iter().map(|p| p.as_ref()).collect();
         let images = images_tensor(&slices, h, w, &device);
-        let probs = softmax(model.forward(images), 1);
-        let values: Vec<f32> = probs
-            .into_data()
-            .try_to_vec::<f32>()
-            .map_err(|e| CnnError::Tensor(format!("{e:?}")))?;
-        out.extend(values.chunks(k).map(<[f32]>::to_vec));
+        let embedding = model.embed(images);
+        if embeddings {
+            embedded.extend(tensor_rows(embedding.clone())?);
+        }
+        probs.extend(tensor_rows(softmax(model.head(embedding), 1))?);
     }
-    Ok(out)
+    Ok((probs, embedded))
 }
 
 /// The most probable class of each input (see [`predict_proba`]).
@@ -375,6 +406,26 @@ impl Ensemble {
             .map(|m| predict_proba(&m.model, inputs, batch_size))
             .collect::<Result<Vec<_>>>()?;
         Ok(mean_probabilities(&each))
+    }
+
+    /// As [`Ensemble::predict_proba`], with each input's embedding: the members' embeddings
+    /// ([`Cnn::embed`]) concatenated, not averaged, since the hidden units of independently
+    /// trained networks do not correspond.
+    pub fn predict_proba_embedded<P: AsRef<[f32]>>(
+        &self,
+        inputs: &[P],
+        batch_size: usize,
+    ) -> Result<ProbsAndEmbeddings> {
+        let mut each = Vec::with_capacity(self.members.len());
+        let mut embeddings: Vec<Vec<f32>> = vec![Vec::new(); inputs.len()];
+        for m in &self.members {
+            let (probs, embedded) = predict_proba_embedded(&m.model, inputs, batch_size)?;
+            for (all, one) in embeddings.iter_mut().zip(embedded) {
+                all.extend(one);
+            }
+            each.push(probs);
+        }
+        Ok((mean_probabilities(&each), embeddings))
     }
 
     /// The class of highest mean probability for each input.

@@ -39,8 +39,9 @@ pub use backend::{backend_name, default_device, keep_freed_memory, with_threads}
 pub use data::{balanced_class_weights, AugmentConfig, Sample};
 pub use error::{CnnError, Result};
 pub use inference::{
-    argmax, load_model, load_model_bytes, load_model_on, predict, predict_proba, read_spec,
-    save_model, Ensemble, InputSpec, ModelSpec, SavedModel,
+    argmax, load_model, load_model_bytes, load_model_on, predict, predict_proba,
+    predict_proba_embedded, read_spec, save_model, Ensemble, InputSpec, ModelSpec,
+    ProbsAndEmbeddings, SavedModel,
 };
 pub use model::{conv3x3_as_product, freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
 pub use training::{

@@ -468,6 +468,21 @@ fn dense(din: usize, dout: usize, keras: bool, device: &Device) -> Linear {
 impl Cnn {
     /// `[batch, 1, H, W]` in `[0, 1]` -> logits `[batch, classes]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.head(self.embed(images))
+    }
+
+    /// The classifier's last layer (and the dropout before it) on [`Cnn::embed`]'s output.
+    pub fn head(&self, embedding: Tensor<2>) -> Tensor<2> {
+        let x = match &self.drop_hidden {
+            Some(d) => d.forward(embedding),
+            None => embedding,
+        };
+        self.output.forward(x) // [B, classes]
+    }
+
+    /// `[batch, 1, H, W]` -> the hidden layer's activations `[batch, hidden]`: the pooled
+    /// features before the last layer, what similar-sounding inputs share.
+    pub fn embed(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = images;
         for block in &self.blocks {
             x = block.forward(x); // [B, C, H', W']
@@ -482,12 +497,7 @@ impl Cnn {
             Some(d) => d.forward(x),
             None => x,
         };
-        let x = relu(self.hidden.forward(x)); // [B, hidden]
-        let x = match &self.drop_hidden {
-            Some(d) => d.forward(x),
-            None => x,
-        };
-        self.output.forward(x) // [B, classes]
+        relu(self.hidden.forward(x)) // [B, hidden]
     }
 
     /// The configuration the network was built from (after [`replace_head`], with the new

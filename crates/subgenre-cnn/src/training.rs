@@ -144,7 +144,10 @@ impl TrainConfig {
             return invalid(format!("learning rate {lr} is not positive"));
         }
         if !self.optimizer.epsilon.is_finite() || self.optimizer.epsilon <= 0.0 {
-            return invalid(format!("epsilon {} is not positive", self.optimizer.epsilon));
+            return invalid(format!(
+                "epsilon {} is not positive",
+                self.optimizer.epsilon
+            ));
         }
         let blocks = self.model.arch.conv_blocks();
         if self.freeze_blocks > blocks {
@@ -862,7 +865,11 @@ fn launch(
     kept: BTreeSet<usize>,
     device: &Device,
 ) -> Result<()> {
-    let (h, w, k) = (config.model.height, config.model.width, config.classes.len());
+    let (h, w, k) = (
+        config.model.height,
+        config.model.width,
+        config.classes.len(),
+    );
     let autodiff = device.clone().autodiff();
     device.seed(config.seed);
     autodiff.seed(config.seed);
@@ -927,7 +934,11 @@ fn launch(
         .with_epsilon(config.optimizer.epsilon)
         .init();
     lock(&shared).epoch_started = Instant::now();
-    let result = training.launch(Learner::new(model, optimizer, config.optimizer.learning_rate));
+    let result = training.launch(Learner::new(
+        model,
+        optimizer,
+        config.optimizer.learning_rate,
+    ));
     if let Some(error) = result.error {
         return Err(CnnError::Training(error.to_string()));
     }

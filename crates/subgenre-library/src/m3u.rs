@@ -22,6 +22,20 @@ pub enum PlaylistOrder {
     Tempo,
 }
 
+impl std::str::FromStr for PlaylistOrder {
+    type Err = LibraryError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "confidence" => Ok(Self::Confidence),
+            "tempo" => Ok(Self::Tempo),
+            other => Err(LibraryError::InvalidOption {
+                what: "order",
+                reason: format!("`{other}` is not confidence or tempo"),
+            }),
+        }
+    }
+}
+
 /// What `export_m3u` writes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportOptions {

@@ -26,6 +26,21 @@ pub enum TagField {
     Comment,
 }
 
+impl std::str::FromStr for TagField {
+    type Err = LibraryError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "genre" => Ok(Self::Genre),
+            "grouping" => Ok(Self::Grouping),
+            "comment" => Ok(Self::Comment),
+            other => Err(LibraryError::InvalidOption {
+                what: "field",
+                reason: format!("`{other}` is not genre, grouping or comment"),
+            }),
+        }
+    }
+}
+
 impl TagField {
     fn key(self) -> ItemKey {
         match self {

@@ -37,7 +37,9 @@ impl ModelInput {
     pub fn from_spec(spec: &InputSpec) -> Result<Self, String> {
         let size = spec.size;
         let route = spec.extra.get("route").and_then(|v| v.as_str());
-        let images_dir = route.and_then(|r| r.strip_prefix("images:")).map(PathBuf::from);
+        let images_dir = route
+            .and_then(|r| r.strip_prefix("images:"))
+            .map(PathBuf::from);
         if spec.variant == "image" {
             let resize = match spec.extra.get("resize").and_then(|v| v.as_str()) {
                 None => Interpolation::Linear,
@@ -49,10 +51,12 @@ impl ModelInput {
                 size,
             });
         }
-        let variant: MelVariant = spec
-            .variant
-            .parse()
-            .map_err(|_| format!("its input `{}` is not a mel variant (normal or low)", spec.variant))?;
+        let variant: MelVariant = spec.variant.parse().map_err(|_| {
+            format!(
+                "its input `{}` is not a mel variant (normal or low)",
+                spec.variant
+            )
+        })?;
         match (route, images_dir) {
             (_, Some(dir)) => Ok(ModelInput::ClipImages { variant, dir, size }),
             (None, None) => Ok(ModelInput::Mel {
@@ -147,7 +151,7 @@ mod tests {
 
     #[test]
     fn a_spec_without_a_route_is_the_array_route() {
-        let input = ModelInput::from_spec(&InputSpec::new("normal", 128)).unwrap();
+        let input = ModelInput::from_spec(&InputSpec::new("normal", 128)).expect("ok");
         assert_eq!(input.audio(), Some((MelVariant::Normal, InputRoute::Array)));
         assert!(ModelInput::from_spec(&InputSpec::new("chroma", 128)).is_err());
     }
@@ -160,8 +164,8 @@ mod tests {
                 name.as_ref(),
                 &subgenre_cnn::default_device(),
             )
-            .unwrap();
-            let input = ModelInput::from_spec(&model.spec.input).unwrap();
+            .expect("ok");
+            let input = ModelInput::from_spec(&model.spec.input).expect("ok");
             assert!(input.audio().is_some(), "{name}: {input:?}");
             assert_eq!(input.size(), 128);
         }

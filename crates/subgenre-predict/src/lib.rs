@@ -92,6 +92,8 @@ pub struct PredictOptions {
     pub batch_size: usize,
     /// Estimate the track's tempo (BPM) too.
     pub tempo: bool,
+    /// Keep the track's embedding (for similarity search).
+    pub embedding: bool,
 }
 
 impl Default for PredictOptions {
@@ -101,6 +103,7 @@ impl Default for PredictOptions {
             min_confidence: None,
             batch_size: 32,
             tempo: true,
+            embedding: false,
         }
     }
 }
@@ -135,6 +138,9 @@ pub struct TrackPrediction {
     /// Track length in seconds.
     pub duration_s: f64,
     pub windows: Vec<Window>,
+    /// With [`PredictOptions::embedding`]: the mean over the windows of the models'
+    /// embeddings, concatenated (see `Ensemble::predict_proba_embedded`). Not in the JSON.
+    pub embedding: Option<Vec<f32>>,
 }
 
 /// A map `{class: value}` in class order, for JSON.
@@ -252,7 +258,8 @@ impl Predictor {
             return Err(unsupported(format!(
                 "it was trained on {}, not on audio",
                 match input {
-                    ModelInput::ClipImages { dir, .. } => format!("the images of {}", dir.display()),
+                    ModelInput::ClipImages { dir, .. } =>
+                        format!("the images of {}", dir.display()),
                     _ => "images".to_string(),
                 }
             )));
@@ -298,9 +305,13 @@ impl Predictor {
         let short = samples.len() < CLIP_SAMPLES;
         let size = self.spec().input.size;
         let inputs = inputs_at(samples, &starts, self.variant, self.route, size)?;
-        let probs = self
-            .models
-            .predict_proba(&inputs, options.batch_size.max(1))?;
+        let batch = options.batch_size.max(1);
+        let (probs, embedding) = if options.embedding {
+            let (probs, embedded) = self.models.predict_proba_embedded(&inputs, batch)?;
+            (probs, Some(mean_rows(&embedded)))
+        } else {
+            (self.models.predict_proba(&inputs, batch)?, None)
+        };
         let classes = self.spec().classes.clone();
         let k = classes.len();
         let windows: Vec<Window> = starts
@@ -343,8 +354,24 @@ impl Predictor {
             short,
             duration_s: samples.len() as f64 / sr,
             windows,
+            embedding,
         })
     }
+}
+
+/// The element-wise mean of equal-length rows (empty for no rows).
+fn mean_rows(rows: &[Vec<f32>]) -> Vec<f32> {
+    let Some(first) = rows.first() else {
+        return Vec::new();
+    };
+    let n = rows.len() as f32;
+    let mut mean = vec![0f32; first.len()];
+    for row in rows {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += v / n;
+        }
+    }
+    mean
 }
 
 /// Sample offsets of the 8 s windows over a track of `n_samples` samples (22 050 Hz): one every

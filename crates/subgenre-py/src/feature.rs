@@ -138,7 +138,7 @@ struct MelRecipe {
 }
 
 impl MelRecipe {
-    fn from_signal(&self, y: &[f32]) -> Outcome<Array2<f32>> {
+    fn of_signal(&self, y: &[f32]) -> Outcome<Array2<f32>> {
         let f = self.framing;
         if f.center && f.win_length.is_none_or(|w| w == f.n_fft) {
             // The fused path (one pass: frame, FFT, power, filterbank), planned once a thread.
@@ -158,10 +158,10 @@ impl MelRecipe {
             let p = self.power;
             s.mapv_inplace(|v| if p == 2.0 { v * v } else { v.powf(p) });
         }
-        self.from_spectrogram(&s)
+        self.of_spectrogram(&s)
     }
 
-    fn from_spectrogram(&self, s: &Array2<f32>) -> Outcome<Array2<f32>> {
+    fn of_spectrogram(&self, s: &Array2<f32>) -> Outcome<Array2<f32>> {
         let n_fft = 2 * s.nrows().saturating_sub(1);
         let fb = MelFilterbank::new(
             self.sr,
@@ -177,7 +177,7 @@ impl MelRecipe {
 
     /// `power_to_db(melspectrogram(y))` with librosa's `ref=1.0`, `top_db=80`.
     fn db_from_signal(&self, y: &[f32]) -> Outcome<Array2<f32>> {
-        let mut m = self.from_signal(y)?;
+        let mut m = self.of_signal(y)?;
         power_to_db_inplace(&mut m, DbRef::Value(1.0), AMIN, Some(80.0))?;
         Ok(m)
     }
@@ -232,8 +232,8 @@ pub fn melspectrogram<'py>(
             norm: mel_norm(norm)?,
         };
         match &input {
-            Input::Signal(y) => recipe.from_signal(y),
-            Input::Spectrogram(s) => recipe.from_spectrogram(s),
+            Input::Signal(y) => recipe.of_signal(y),
+            Input::Spectrogram(s) => recipe.of_spectrogram(s),
         }
     })?;
     numpy_2d(py, out)

@@ -197,7 +197,9 @@ pub fn train<'py>(
         jobs,
     };
     let callback = progress.map(Bound::unbind);
-    let text = detached(py, || run_grid(GridKind::Train, data, out, args, cache, callback))?;
+    let text = detached(py, || {
+        run_grid(GridKind::Train, data, out, args, cache, callback)
+    })?;
     json_value(py, &text)
 }
 
@@ -298,7 +300,10 @@ pub fn evaluate<'py>(
             (None, Some(seed), false) => ScoredPart::Seed(seed),
             (None, None, false) => ScoredPart::Trained,
             (Some(_), Some(_), false) => {
-                return Err(bad_argument("split", "and seed each choose the part: give one"))
+                return Err(bad_argument(
+                    "split",
+                    "and seed each choose the part: give one",
+                ))
             }
         };
         plan.jobs = jobs;
@@ -368,7 +373,10 @@ pub fn transfer<'py>(
                 .iter()
                 .map(|(what, why)| format!("{what}: {why}"))
                 .collect();
-            return Err(Failure::Other(format!("no run finished: {}", reasons.join("; "))));
+            return Err(Failure::Other(format!(
+                "no run finished: {}",
+                reasons.join("; ")
+            )));
         }
         report_text(&outcome.report)
     })?;

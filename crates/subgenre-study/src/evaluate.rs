@@ -140,7 +140,11 @@ impl EvaluatePlan {
             let what = if part.len() == inputs.len() {
                 format!("all {} clips of {}", inputs.len(), self.data.name())
             } else {
-                format!("the test part ({} clips) of {}", part.len(), self.data.name())
+                format!(
+                    "the test part ({} clips) of {}",
+                    part.len(),
+                    self.data.name()
+                )
             };
             (inputs, part, what)
         };
@@ -158,8 +162,12 @@ impl EvaluatePlan {
             1 => first.display().to_string(),
             n => format!("an ensemble of {n} models ({} ...)", first.display()),
         };
-        let mut report =
-            Report::new("evaluate", &spec.classes, &what, &subgenre_core::version_string());
+        let mut report = Report::new(
+            "evaluate",
+            &spec.classes,
+            &what,
+            &subgenre_core::version_string(),
+        );
         let model_name = match n {
             1 => spec.arch.name().to_string(),
             n => format!("{}-ensemble-{n}", spec.arch.name()),
@@ -234,8 +242,9 @@ impl EvaluatePlan {
             let split = Split::load(path).map_err(|e| StudyError::read(path, e))?;
             Ok(split.indices(&items)?.test)
         };
-        let test_of_seed =
-            |seed: u64| -> Result<Vec<usize>> { Ok(group_split(&items, seed)?.indices(&items)?.test) };
+        let test_of_seed = |seed: u64| -> Result<Vec<usize>> {
+            Ok(group_split(&items, seed)?.indices(&items)?.test)
+        };
         match &self.part {
             ScoredPart::All => Ok(everything()),
             ScoredPart::SplitFile(path) => test_of_file(path),

@@ -210,7 +210,7 @@ mod tests {
 
     #[test]
     fn sizes_are_checked() {
-        assert_eq!("128".parse::<InputSize>().unwrap().get(), 128);
+        assert_eq!("128".parse::<InputSize>().expect("ok").get(), 128);
         assert!("15".parse::<InputSize>().is_err());
         assert!("1025".parse::<InputSize>().is_err());
         assert!("big".parse::<InputSize>().is_err());
@@ -219,10 +219,10 @@ mod tests {
     #[test]
     fn augmentations_read_and_print_back() {
         for text in ["none", "spec", "mixup", "spec+mixup"] {
-            assert_eq!(text.parse::<Augmentation>().unwrap().to_string(), text);
+            assert_eq!(text.parse::<Augmentation>().expect("ok").to_string(), text);
         }
         assert!("noise".parse::<Augmentation>().is_err());
-        let both: Augmentation = "spec+mixup".parse().unwrap();
+        let both: Augmentation = "spec+mixup".parse().expect("ok");
         assert!(both.config().spec_augment);
         assert_eq!(both.config().mixup_alpha, Augmentation::MIXUP_ALPHA);
     }
@@ -232,10 +232,13 @@ mod tests {
         let mut s = Schedule::study();
         assert!(s.check().is_ok());
         s.learning_rate = 0.0;
-        let e = s.check().unwrap_err().to_string();
+        let e = s.check().expect_err("an error").to_string();
         assert!(e.starts_with("lr "), "{e}");
         s = Schedule::study();
         s.max_epochs = 0;
-        assert_eq!(s.check().unwrap_err().to_string(), "epochs must be at least 1");
+        assert_eq!(
+            s.check().expect_err("an error").to_string(),
+            "epochs must be at least 1"
+        );
     }
 }

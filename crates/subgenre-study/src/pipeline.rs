@@ -135,7 +135,9 @@ impl Pipeline {
         let path = Self::state_path(&self.out);
         let written = serde_json::to_vec_pretty(&self.finished)
             .map_err(|e| e.to_string())
-            .and_then(|bytes| subgenre_core::write_atomic(&path, &bytes).map_err(|e| e.to_string()));
+            .and_then(|bytes| {
+                subgenre_core::write_atomic(&path, &bytes).map_err(|e| e.to_string())
+            });
         if let Err(e) = written {
             (self.progress)(&Event::Note(&format!(
                 "warning: could not record the finished steps in {}: {e}",

@@ -124,7 +124,7 @@ mod tests {
     use serde_json::json;
 
     fn record(value: Value) -> TrainingRecord {
-        TrainingRecord::from_value(&value).unwrap()
+        TrainingRecord::from_value(&value).expect("ok")
     }
 
     #[test]
@@ -158,8 +158,8 @@ mod tests {
                 name.as_ref(),
                 &subgenre_cnn::default_device(),
             )
-            .unwrap();
-            let r = TrainingRecord::from_value(&model.spec.trained).unwrap();
+            .expect("ok");
+            let r = TrainingRecord::from_value(&model.spec.trained).expect("ok");
             assert!(r.seed.is_some(), "{name}: {r:?}");
             assert!(r.split.is_some(), "{name}: {r:?}");
             assert!(r.best_epoch.is_some(), "{name}: {r:?}");

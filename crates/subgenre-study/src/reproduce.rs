@@ -96,7 +96,8 @@ impl ReproducePlan {
     /// The CNN steps: (name, plan, report title, note).
     fn cnn_plans(&self) -> Vec<(&'static str, TrainPlan)> {
         let plan = |kind, archs: &[Arch], variants: &[MelVariant], sizes: &[usize], folder| {
-            let mut plan = TrainPlan::new(kind, self.data.clone(), self.out.join("cnn").join(folder));
+            let mut plan =
+                TrainPlan::new(kind, self.data.clone(), self.out.join("cnn").join(folder));
             plan.classes = self.classes.clone();
             plan.archs = archs.to_vec();
             plan.variants = variants.to_vec();
@@ -112,12 +113,24 @@ impl ReproducePlan {
         let normal = [MelVariant::Normal];
         let mut plans = vec![(
             "cnn-compact",
-            plan(GridKind::Train, &[Arch::Compact], &normal, &[128], "compact-normal128"),
+            plan(
+                GridKind::Train,
+                &[Arch::Compact],
+                &normal,
+                &[128],
+                "compact-normal128",
+            ),
         )];
         match self.grid {
             Grid::Quick => plans.push((
                 "cnn-study",
-                plan(GridKind::Experiment, &[Arch::CnnDropFirst], &normal, &[128], "study-normal128"),
+                plan(
+                    GridKind::Experiment,
+                    &[Arch::CnnDropFirst],
+                    &normal,
+                    &[128],
+                    "study-normal128",
+                ),
             )),
             Grid::Study => {
                 plans.push((
@@ -133,7 +146,13 @@ impl ReproducePlan {
                 // The study ran cnn_2_1 (31.5 M parameters) on normal 128 only.
                 plans.push((
                     "cnn-2-1",
-                    plan(GridKind::Experiment, &[Arch::Cnn21], &normal, &[128], "cnn_2_1-normal128"),
+                    plan(
+                        GridKind::Experiment,
+                        &[Arch::Cnn21],
+                        &normal,
+                        &[128],
+                        "cnn_2_1-normal128",
+                    ),
                 ));
             }
         }
@@ -186,19 +205,26 @@ impl ReproducePlan {
 
         // 1. Data set statistics.
         let stats_path = out.join("dataset").join("stats.json");
-        pipeline.step("dataset", Some(&data_key), std::slice::from_ref(&stats_path), || {
-            let stats = dataset.stats(&self.classes);
-            let dir = out.join("dataset");
-            std::fs::create_dir_all(&dir).map_err(|e| StudyError::io(&dir, e))?;
-            let bytes = serde_json::to_vec_pretty(&stats).map_err(|e| StudyError::Report(e.to_string()))?;
-            subgenre_core::write_atomic(&stats_path, &bytes).map_err(|e| StudyError::io(&stats_path, e))?;
-            Ok(format!(
-                "{} clips from {} tracks in {} classes",
-                stats.selected_clips,
-                stats.selected_tracks,
-                stats.selected_classes.len()
-            ))
-        });
+        pipeline.step(
+            "dataset",
+            Some(&data_key),
+            std::slice::from_ref(&stats_path),
+            || {
+                let stats = dataset.stats(&self.classes);
+                let dir = out.join("dataset");
+                std::fs::create_dir_all(&dir).map_err(|e| StudyError::io(&dir, e))?;
+                let bytes = serde_json::to_vec_pretty(&stats)
+                    .map_err(|e| StudyError::Report(e.to_string()))?;
+                subgenre_core::write_atomic(&stats_path, &bytes)
+                    .map_err(|e| StudyError::io(&stats_path, e))?;
+                Ok(format!(
+                    "{} clips from {} tracks in {} classes",
+                    stats.selected_clips,
+                    stats.selected_tracks,
+                    stats.selected_classes.len()
+                ))
+            },
+        );
 
         // 2. Features: the study's 13, and the richer set for the best honest classic model.
         let features_dir = out.join("features");
@@ -210,7 +236,10 @@ impl ReproducePlan {
             let key = data_key.clone().str(name);
             pipeline.step(name, Some(&key), std::slice::from_ref(&path), || {
                 self.features_step(rich, &path, progress)?;
-                Ok(format!("{}", path.strip_prefix(out).unwrap_or(&path).display()))
+                Ok(format!(
+                    "{}",
+                    path.strip_prefix(out).unwrap_or(&path).display()
+                ))
             });
         }
 
@@ -218,7 +247,12 @@ impl ReproducePlan {
         for (name, file, protocol, folder) in [
             ("classic-study", "features.csv", Protocol::Study, "study"),
             ("classic-group", "features.csv", Protocol::Group, "group"),
-            ("classic-group-rich", "features_rich.csv", Protocol::Group, "group-rich"),
+            (
+                "classic-group-rich",
+                "features_rich.csv",
+                Protocol::Group,
+                "group-rich",
+            ),
         ] {
             let features_path = features_dir.join(file);
             let dir = out.join("classic").join(folder);
@@ -273,36 +307,41 @@ impl ReproducePlan {
                 128,
                 self.seeds[0],
             );
-            pipeline.step("transfer", None, &[transfer_dir.join("report.json")], || {
-                if !base.is_file() {
-                    return Err(StudyError::NothingToDo(format!(
-                        "no base model {} (the cnn-compact step failed)",
-                        base.display()
-                    )));
-                }
-                for scratch in [false, true] {
-                    let mut plan = TransferPlan::new(
-                        base.clone(),
-                        TransferSource::Images {
-                            dir: gtzan.clone(),
-                            resize: Interpolation::Linear,
-                        },
-                        transfer_dir.clone(),
-                    );
-                    plan.seeds = self.seeds.clone();
-                    plan.scratch = scratch;
-                    plan.schedule = Schedule {
-                        max_epochs: self.epochs,
-                        ..plan.schedule
-                    };
-                    plan.jobs = self.jobs;
-                    let outcome = plan.run(progress)?;
-                    if outcome.runs.is_empty() {
-                        return Err(StudyError::NothingToDo("no transfer run finished".into()));
+            pipeline.step(
+                "transfer",
+                None,
+                &[transfer_dir.join("report.json")],
+                || {
+                    if !base.is_file() {
+                        return Err(StudyError::NothingToDo(format!(
+                            "no base model {} (the cnn-compact step failed)",
+                            base.display()
+                        )));
                     }
-                }
-                Ok(summary_line(&transfer_dir.join("report.json")))
-            });
+                    for scratch in [false, true] {
+                        let mut plan = TransferPlan::new(
+                            base.clone(),
+                            TransferSource::Images {
+                                dir: gtzan.clone(),
+                                resize: Interpolation::Linear,
+                            },
+                            transfer_dir.clone(),
+                        );
+                        plan.seeds = self.seeds.clone();
+                        plan.scratch = scratch;
+                        plan.schedule = Schedule {
+                            max_epochs: self.epochs,
+                            ..plan.schedule
+                        };
+                        plan.jobs = self.jobs;
+                        let outcome = plan.run(progress)?;
+                        if outcome.runs.is_empty() {
+                            return Err(StudyError::NothingToDo("no transfer run finished".into()));
+                        }
+                    }
+                    Ok(summary_line(&transfer_dir.join("report.json")))
+                },
+            );
         }
 
         // 7. The report.
@@ -442,8 +481,10 @@ fn gather_sections(
         }
     }
     if let Some(transfer_dir) = transfer {
-        let note = "Split 70/15/15 stratified by class, seed 42 for every run; batch 32, patience 10.";
-        if let Some(mut section) = read_section(out, transfer_dir, "transfer-gtzan", "", note, true) {
+        let note =
+            "Split 70/15/15 stratified by class, seed 42 for every run; batch 32, patience 10.";
+        if let Some(mut section) = read_section(out, transfer_dir, "transfer-gtzan", "", note, true)
+        {
             // What the folder held (GTZAN: 10 genres), not assumed.
             section.title = format!(
                 "The --gtzan set: {} classes ({})",

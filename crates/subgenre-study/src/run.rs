@@ -46,8 +46,8 @@ impl RunFolder {
         if !(result_path.is_file() && self.model_path().is_file()) {
             return Ok(None);
         }
-        let text = std::fs::read_to_string(&result_path)
-            .map_err(|e| StudyError::read(&result_path, e))?;
+        let text =
+            std::fs::read_to_string(&result_path).map_err(|e| StudyError::read(&result_path, e))?;
         let run: Run =
             serde_json::from_str(&text).map_err(|e| StudyError::read(&result_path, e))?;
         if run.params.as_ref() == Some(&self.params) {
@@ -208,11 +208,16 @@ fn finish(
             id.title,
         )?;
     }
-    subgenre_eval::confusion_png(&folder.dir.join("confusion.png"), &scores.confusion, id.title)?;
+    subgenre_eval::confusion_png(
+        &folder.dir.join("confusion.png"),
+        &scores.confusion,
+        id.title,
+    )?;
     // The result last: its presence marks the run as finished.
     let text = serde_json::to_vec_pretty(&run).map_err(|e| StudyError::Report(e.to_string()))?;
     let result_path = folder.result_path();
-    subgenre_core::write_atomic(&result_path, &text).map_err(|e| StudyError::io(&result_path, e))?;
+    subgenre_core::write_atomic(&result_path, &text)
+        .map_err(|e| StudyError::io(&result_path, e))?;
     subgenre_cnn::remove_checkpoints(&folder.training_dir())?;
     Ok(run)
 }

@@ -337,7 +337,10 @@ impl TrainPlan {
             parts,
             model: key.arch.name().to_string(),
             input,
-            title: format!("{} {} {} seed {}", key.arch, key.variant, key.size, key.seed),
+            title: format!(
+                "{} {} {} seed {}",
+                key.arch, key.variant, key.size, key.seed
+            ),
             scored_on_validation: self.final_fit,
             trained,
             split: None,
@@ -356,7 +359,10 @@ struct RunKey {
 
 impl RunKey {
     fn folder(&self) -> String {
-        format!("{}_{}{}_seed{}", self.arch, self.variant, self.size, self.seed)
+        format!(
+            "{}_{}{}_seed{}",
+            self.arch, self.variant, self.size, self.seed
+        )
     }
 
     fn title(&self) -> String {
@@ -368,7 +374,13 @@ impl RunKey {
 }
 
 /// The `out/runs/<arch>_<variant><size>_seed<seed>/model.sgcnn` of a grid's run.
-pub fn run_model_path(out: &Path, arch: Arch, variant: MelVariant, size: usize, seed: u64) -> PathBuf {
+pub fn run_model_path(
+    out: &Path,
+    arch: Arch,
+    variant: MelVariant,
+    size: usize,
+    seed: u64,
+) -> PathBuf {
     let key = RunKey {
         arch,
         variant,

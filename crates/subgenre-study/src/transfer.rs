@@ -153,7 +153,11 @@ impl TransferPlan {
         if self.freeze > arch.conv_blocks() {
             return Err(StudyError::invalid(
                 "freeze",
-                format!("{}: {arch} has {} conv blocks", self.freeze, arch.conv_blocks()),
+                format!(
+                    "{}: {arch} has {} conv blocks",
+                    self.freeze,
+                    arch.conv_blocks()
+                ),
             ));
         }
         let dir = self.source.dir();
@@ -236,7 +240,11 @@ impl TransferPlan {
         let mut run_failures = Vec::new();
         let mut report_path = None;
         for (i, &seed) in self.seeds.iter().enumerate() {
-            let split_seed = if self.vary_split { seed } else { self.split_seed };
+            let split_seed = if self.vary_split {
+                seed
+            } else {
+                self.split_seed
+            };
             let split = match &fixed_split {
                 Some(s) => s.clone(),
                 None => self.make_split(&inputs, seed)?,
@@ -337,10 +345,17 @@ impl TransferPlan {
         let s = &self.schedule;
         let mut params = BTreeMap::from([
             ("mode".to_string(), json!(self.mode())),
-            ("network".to_string(), json_of(serde_json::to_value(network))?),
+            (
+                "network".to_string(),
+                json_of(serde_json::to_value(network))?,
+            ),
             (
                 "source".to_string(),
-                json!(format!("{}:{}", self.source.kind(), self.source.dir().display())),
+                json!(format!(
+                    "{}:{}",
+                    self.source.kind(),
+                    self.source.dir().display()
+                )),
             ),
             ("input".to_string(), json_of(serde_json::to_value(input))?),
             ("freeze".to_string(), json!(self.freeze)),

@@ -27,9 +27,14 @@ fn folders(dir: &Path) {
 fn image_folders_give_one_input_per_image_with_failures_listed() {
     let dir = tempfile::tempdir().expect("tmp");
     folders(dir.path());
-    let inputs =
-        LabelledInputs::from_image_folders(dir.path(), 16, Interpolation::Linear, Some(1), &silent())
-            .expect("inputs");
+    let inputs = LabelledInputs::from_image_folders(
+        dir.path(),
+        16,
+        Interpolation::Linear,
+        Some(1),
+        &silent(),
+    )
+    .expect("inputs");
     assert_eq!(inputs.classes, ["a", "b", "c"]);
     assert_eq!(inputs.len(), 9);
     assert_eq!(inputs.files, 9);
@@ -66,8 +71,16 @@ fn a_model_s_classes_label_the_folders_and_others_are_skipped() {
     .expect("inputs");
     assert_eq!(inputs.classes, classes);
     assert_eq!(inputs.len(), 7);
-    assert_eq!(inputs.labels.iter().filter(|&&l| l == 0).count(), 4, "c is class 0");
-    assert_eq!(inputs.labels.iter().filter(|&&l| l == 2).count(), 3, "a is class 2");
+    assert_eq!(
+        inputs.labels.iter().filter(|&&l| l == 0).count(),
+        4,
+        "c is class 0"
+    );
+    assert_eq!(
+        inputs.labels.iter().filter(|&&l| l == 2).count(),
+        3,
+        "a is class 2"
+    );
     let skipped = skipped.lock().expect("lock");
     assert!(skipped.iter().any(|s| s.ends_with("/b")), "{skipped:?}");
     assert!(skipped.iter().any(|s| s.ends_with("empty")), "{skipped:?}");
@@ -79,8 +92,9 @@ fn fewer_than_two_readable_classes_is_an_error() {
     png(&dir.path().join("good").join("0.png"), 9);
     std::fs::create_dir_all(dir.path().join("bad")).expect("mkdir");
     std::fs::write(dir.path().join("bad").join("0.png"), b"not a png").expect("write");
-    let e = LabelledInputs::from_image_folders(dir.path(), 16, Interpolation::Linear, None, &silent())
-        .unwrap_err();
+    let e =
+        LabelledInputs::from_image_folders(dir.path(), 16, Interpolation::Linear, None, &silent())
+            .expect_err("an error");
     assert!(e.to_string().contains("fewer than two classes"), "{e}");
 }
 

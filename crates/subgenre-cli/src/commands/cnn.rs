@@ -34,10 +34,7 @@ fn train_plan(args: &TrainArgs, kind: GridKind, cache: &Cache) -> Result<TrainPl
     plan.schedule.max_epochs = args.epochs;
     plan.schedule.learning_rate = args.lr;
     plan.schedule.batch_size = args.batch_size;
-    plan.augment = args
-        .augment
-        .parse::<Augmentation>()
-        .map_err(study_error)?;
+    plan.augment = args.augment.parse::<Augmentation>().map_err(study_error)?;
     plan.channels = args.channels;
     plan.final_fit = args.final_fit;
     plan.jobs = args.jobs;

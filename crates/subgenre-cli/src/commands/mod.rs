@@ -7,6 +7,7 @@ mod cnn;
 mod dataset;
 mod features;
 mod info;
+mod library;
 mod mels;
 mod predict;
 mod reproduce;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model(cmd) => predict::run_model(cmd),
         Command::Reproduce(args) => reproduce::run(args, &cache),
         Command::Cache(cmd) => cache::run(cmd, &cache),
+        Command::Library(args) => library::run(args),
     }
 }
 

@@ -34,7 +34,13 @@ pub fn run(args: TransferArgs) -> Result<ExitCode> {
     let outcome = plan.run(&study_events()).map_err(study_error)?;
     if !outcome.runs.is_empty() {
         let size = outcome.runs[0].size.unwrap_or(0);
-        summarise(&outcome.report, &outcome.runs, &outcome.model_name, &plan, size);
+        summarise(
+            &outcome.report,
+            &outcome.runs,
+            &outcome.model_name,
+            &plan,
+            size,
+        );
         if let Some(path) = &outcome.report_path {
             println!("report -> {}", path.display());
         }

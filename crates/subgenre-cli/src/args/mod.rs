@@ -1,11 +1,15 @@
 //! Command-line arguments (clap). Each command converts its arguments into library options;
 //! the libraries know nothing of clap.
 
+mod library;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use subgenre_extract::image::Interpolation;
 use subgenre_study::Grid;
+
+pub use library::{FilterArgs, LibraryArgs, LibraryCommand};
 
 pub const ABOUT: &str = "Tell hard-techno sub-genres apart from audio \
 (bouncy, tekno, warzone, industrial, non-techno-drop, psytech, oldschool-hardstyle).";
@@ -75,6 +79,9 @@ pub enum Command {
     /// Show or empty the cache folder.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// A DJ's library: scan folders into a database, list, export playlists, find similar
+    /// tracks, write labels into tags.
+    Library(LibraryArgs),
 }
 
 /// Which data set and which of its classes.
@@ -444,7 +451,6 @@ pub struct ReproduceArgs {
     pub out: PathBuf,
 }
 
-
 /// `subgenre transfer` arguments.
 #[derive(Debug, Args)]
 #[command(
@@ -494,7 +500,12 @@ pub struct TransferArgs {
     #[arg(long)]
     pub vary_split: bool,
     /// How images are resized: linear (OpenCV's default bilinear, as the study) or area.
-    #[arg(long, default_value = "linear", value_name = "HOW", conflicts_with = "audio")]
+    #[arg(
+        long,
+        default_value = "linear",
+        value_name = "HOW",
+        conflicts_with = "audio"
+    )]
     pub resize: Interpolation,
     /// Inputs per batch.
     #[arg(long, default_value_t = 32, value_name = "N")]
@@ -516,4 +527,3 @@ pub struct TransferArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }
-
