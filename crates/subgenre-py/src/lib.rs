@@ -45,8 +45,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(data::dataset_stats, m)?)?;
     m.add_function(wrap_pyfunction!(data::split, m)?)?;
     m.add_function(wrap_pyfunction!(baseline::baseline, m)?)?;
-    m.add_function(wrap_pyfunction!(training::train, m)?)?;
-    m.add_function(wrap_pyfunction!(training::experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(training::grid, m)?)?;
     m.add_function(wrap_pyfunction!(training::evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(training::transfer, m)?)?;
     m.add_function(wrap_pyfunction!(training::reproduce, m)?)?;

@@ -43,14 +43,6 @@ fn list_of(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     Ok(items)
 }
 
-/// [`list_of`], or `default` when the argument was not given.
-fn list_or(name: &str, value: Option<&Bound<'_, PyAny>>, default: &str) -> PyResult<Vec<String>> {
-    match value {
-        Some(v) => list_of(name, v),
-        None => Ok(vec![default.to_string()]),
-    }
-}
-
 fn parsed<T: std::str::FromStr>(name: &str, items: &[String]) -> Outcome<Vec<T>>
 where
     T::Err: std::fmt::Display,
@@ -78,7 +70,7 @@ struct GridArgs {
     route: String,
     images: Option<PathBuf>,
     split: Option<PathBuf>,
-    patience: Option<usize>,
+    patience: usize,
     epochs: usize,
     lr: f64,
     batch_size: usize,
@@ -113,9 +105,7 @@ fn run_grid(
         None => ClipSource::Mel(args.route.parse().map_err(|e| bad_argument("route", e))?),
     };
     plan.split = args.split;
-    if let Some(patience) = args.patience {
-        plan.schedule.patience = patience;
-    }
+    plan.schedule.patience = args.patience;
     plan.schedule.max_epochs = args.epochs;
     plan.schedule.learning_rate = args.lr;
     plan.schedule.batch_size = args.batch_size;
@@ -138,30 +128,21 @@ fn run_grid(
     report_text(&outcome.report)
 }
 
-/// Train one CNN (`subgenre train`): `arch` on the `variant` mel-spectrograms of the data set's
-/// clips (`data`: a data folder, or the bundled demo set when None) at `size` x `size`, one run
-/// per seed on the study's grouped split, into `out/runs/<arch>_<variant><size>_seed<S>/`
-/// (model.sgcnn, result.json, curves.png, confusion.png). Rerunning on the same `out` reuses
-/// finished runs and resumes a killed one. Returns `out/report.json` as a dict.
-///
-/// `route`: `"array"` or `"study-png"`; `images`: a folder of `<sample_id>.png` to train on
-/// instead; `split`: a split file for every seed; `augment`: `"none"`, `"spec"`, `"mixup"` or
-/// `"spec+mixup"`; `final_fit`: train on train + test and score on validation (one model to
-/// ship); `channels`: compact's first-block channels. `progress`, if given, is called with a
-/// dict per event (`{"event": "epoch", "epoch", "val_acc", ...}`, `{"event": "run_finished",
-/// ...}`).
+/// The grids of `train` and `experiment` (`kind`); `subgenre.train` and
+/// `subgenre.experiment` (python/subgenre/training.py) give each its defaults and docs.
 #[pyfunction]
-#[pyo3(signature = (data=None, *, out, arch=None, variant=None, size=None, seeds=vec![42], route="array", images=None, split=None,
-    patience=10, epochs=50, lr=1e-3, batch_size=64, augment="none", channels=16,
-    final_fit=false, classes="five", jobs=None, cache=None, progress=None))]
+#[pyo3(signature = (kind, data, *, out, arch, variant, size, seeds, route, images, split,
+    patience, epochs, lr, batch_size, augment, channels, final_fit, classes, jobs, cache,
+    progress))]
 #[allow(clippy::too_many_arguments)]
-pub fn train<'py>(
+pub fn grid<'py>(
     py: Python<'py>,
+    kind: &str,
     data: Option<PathBuf>,
     out: PathBuf,
-    arch: Option<Bound<'py, PyAny>>,
-    variant: Option<Bound<'py, PyAny>>,
-    size: Option<Bound<'py, PyAny>>,
+    arch: Bound<'py, PyAny>,
+    variant: Bound<'py, PyAny>,
+    size: Bound<'py, PyAny>,
     seeds: Vec<u64>,
     route: &str,
     images: Option<PathBuf>,
@@ -178,15 +159,25 @@ pub fn train<'py>(
     cache: Option<PathBuf>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let kind = match kind {
+        "train" => GridKind::Train,
+        "experiment" => GridKind::Experiment,
+        other => {
+            return Err(
+                bad_argument("kind", format!("`{other}` is not train or experiment"))
+                    .into_pyerr(py),
+            )
+        }
+    };
     let args = GridArgs {
-        arch: list_or("arch", arch.as_ref(), "compact")?,
-        variant: list_or("variant", variant.as_ref(), "normal")?,
-        size: list_or("size", size.as_ref(), "128")?,
+        arch: list_of("arch", &arch)?,
+        variant: list_of("variant", &variant)?,
+        size: list_of("size", &size)?,
         seeds,
         route: route.to_string(),
         images,
         split,
-        patience: Some(patience),
+        patience,
         epochs,
         lr,
         batch_size,
@@ -197,67 +188,7 @@ pub fn train<'py>(
         jobs,
     };
     let callback = progress.map(Bound::unbind);
-    let text = detached(py, || {
-        run_grid(GridKind::Train, data, out, args, cache, callback)
-    })?;
-    json_value(py, &text)
-}
-
-/// Run a grid of CNNs (`subgenre experiment`): every network of `arch` on every mel `variant`
-/// and `size`, one run per seed (the study's grid settings: patience 5, 50 epochs, batch 64,
-/// seeds 42-46). Lists are Python lists or comma-separated strings. Returns `out/report.json`
-/// as a dict (each run, and per (network, variant, size) the mean ± std); see `train` for the
-/// other arguments.
-#[pyfunction]
-#[pyo3(signature = (data=None, *, out, arch=None, variant=None, size=None,
-    seeds=vec![42, 43, 44, 45, 46], route="array", images=None, split=None, patience=5,
-    epochs=50, lr=1e-3, batch_size=64, augment="none", channels=16, classes="five",
-    jobs=None, cache=None, progress=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn experiment<'py>(
-    py: Python<'py>,
-    data: Option<PathBuf>,
-    out: PathBuf,
-    arch: Option<Bound<'py, PyAny>>,
-    variant: Option<Bound<'py, PyAny>>,
-    size: Option<Bound<'py, PyAny>>,
-    seeds: Vec<u64>,
-    route: &str,
-    images: Option<PathBuf>,
-    split: Option<PathBuf>,
-    patience: usize,
-    epochs: usize,
-    lr: f64,
-    batch_size: usize,
-    augment: &str,
-    channels: usize,
-    classes: &str,
-    jobs: Option<usize>,
-    cache: Option<PathBuf>,
-    progress: Option<Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let args = GridArgs {
-        arch: list_or("arch", arch.as_ref(), "cnn_drop_first")?,
-        variant: list_or("variant", variant.as_ref(), "normal")?,
-        size: list_or("size", size.as_ref(), "128")?,
-        seeds,
-        route: route.to_string(),
-        images,
-        split,
-        patience: Some(patience),
-        epochs,
-        lr,
-        batch_size,
-        augment: augment.to_string(),
-        channels,
-        final_fit: false,
-        classes: classes.to_string(),
-        jobs,
-    };
-    let callback = progress.map(Bound::unbind);
-    let text = detached(py, || {
-        run_grid(GridKind::Experiment, data, out, args, cache, callback)
-    })?;
+    let text = detached(py, || run_grid(kind, data, out, args, cache, callback))?;
     json_value(py, &text)
 }
 

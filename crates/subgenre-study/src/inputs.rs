@@ -128,12 +128,7 @@ impl LabelledInputs {
         jobs: Option<usize>,
         progress: &Progress,
     ) -> Result<Self> {
-        let folders = class_folders(dir, subgenre_dataset::walk::image_files, progress)?;
-        gather(dir, folders, None, jobs, |path| {
-            Ok(vec![
-                model_image(path, size, resize).map_err(|e| e.to_string())?
-            ])
-        })
+        image_inputs(dir, None, size, resize, jobs, progress)
     }
 
     /// As [`Self::from_image_folders`], for a model that knows `classes`: labels index them,
@@ -146,27 +141,7 @@ impl LabelledInputs {
         jobs: Option<usize>,
         progress: &Progress,
     ) -> Result<Self> {
-        let folders = class_folders(dir, subgenre_dataset::walk::image_files, progress)?;
-        let known: Vec<(String, Vec<PathBuf>)> = folders
-            .into_iter()
-            .filter(|(name, _)| {
-                let known = classes.contains(name);
-                if !known {
-                    let what = dir.join(name).display().to_string();
-                    let reason = format!("the model has no class `{name}`");
-                    progress(&Event::Skipped {
-                        what: &what,
-                        reason: &reason,
-                    });
-                }
-                known
-            })
-            .collect();
-        gather(dir, known, Some(classes), jobs, |path| {
-            Ok(vec![
-                model_image(path, size, resize).map_err(|e| e.to_string())?
-            ])
-        })
+        image_inputs(dir, Some(classes), size, resize, jobs, progress)
     }
 
     /// `DIR/<class>/**/<audio files>` of any length: each cut into the 8 s windows
@@ -237,6 +212,36 @@ impl LabelledInputs {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+fn image_inputs(
+    dir: &Path,
+    known: Option<&[String]>,
+    size: usize,
+    resize: Interpolation,
+    jobs: Option<usize>,
+    progress: &Progress,
+) -> Result<LabelledInputs> {
+    let mut folders = class_folders(dir, subgenre_dataset::walk::image_files, progress)?;
+    if let Some(classes) = known {
+        folders.retain(|(name, _)| {
+            let kept = classes.contains(name);
+            if !kept {
+                let what = dir.join(name).display().to_string();
+                let reason = format!("the model has no class `{name}`");
+                progress(&Event::Skipped {
+                    what: &what,
+                    reason: &reason,
+                });
+            }
+            kept
+        });
+    }
+    gather(dir, folders, known, jobs, |path| {
+        Ok(vec![
+            model_image(path, size, resize).map_err(|e| e.to_string())?
+        ])
+    })
 }
 
 /// The class folders of `dir` with their files; the empty ones are reported as skipped.

@@ -39,7 +39,6 @@ from ._native import (
     baseline,
     dataset_stats,
     evaluate,
-    experiment,
     features_table,
     load,
     load_many,
@@ -47,10 +46,10 @@ from ._native import (
     reproduce,
     split,
     study_features,
-    train,
     transfer,
 )
 from . import feature
+from .training import experiment, train
 
 __all__ = [
     "AudioError",
