@@ -14,6 +14,11 @@ pub enum CnnError {
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
 
+    /// One setting of a [`crate::TrainConfig`] that cannot work: `name` is its field,
+    /// `reason` follows it in a sentence (`max_epochs must be at least 1`).
+    #[error("{name} {reason}")]
+    InvalidSetting { name: &'static str, reason: String },
+
     /// A sample that does not fit the configuration (wrong pixel count, label out of range, ...).
     #[error("invalid sample {index} in the {part} data: {reason}")]
     InvalidSample {

@@ -124,43 +124,45 @@ impl TrainConfig {
     /// Every check that needs no data: the network builds, its head matches the classes,
     /// the loop's numbers are usable. Errors name the setting.
     pub fn check(&self) -> Result<()> {
-        let invalid = |reason: String| Err(CnnError::InvalidConfig(reason));
+        let invalid = |name, reason: String| Err(CnnError::InvalidSetting { name, reason });
         self.model.validate()?;
         let k = self.model.num_classes;
         if k != self.classes.len() {
-            return invalid(format!(
+            return Err(CnnError::InvalidConfig(format!(
                 "the network has {k} outputs but {} classes are named",
                 self.classes.len()
-            ));
+            )));
         }
         if self.batch_size == 0 {
-            return invalid("batch_size must be at least 1".into());
+            return invalid("batch_size", "must be at least 1".into());
         }
         if self.max_epochs == 0 {
-            return invalid("max_epochs must be at least 1".into());
+            return invalid("max_epochs", "must be at least 1".into());
         }
         let lr = self.optimizer.learning_rate;
         if !lr.is_finite() || lr <= 0.0 {
-            return invalid(format!("learning rate {lr} is not positive"));
+            return invalid("learning_rate", format!("{lr} is not positive"));
         }
-        if !self.optimizer.epsilon.is_finite() || self.optimizer.epsilon <= 0.0 {
-            return invalid(format!(
-                "epsilon {} is not positive",
-                self.optimizer.epsilon
-            ));
+        let epsilon = self.optimizer.epsilon;
+        if !epsilon.is_finite() || epsilon <= 0.0 {
+            return invalid("epsilon", format!("{epsilon} is not positive"));
         }
         let blocks = self.model.arch.conv_blocks();
         if self.freeze_blocks > blocks {
-            return invalid(format!(
-                "freeze_blocks {}: {} has {blocks} conv blocks",
-                self.freeze_blocks, self.model.arch
-            ));
+            return invalid(
+                "freeze_blocks",
+                format!(
+                    "{}: {} has {blocks} conv blocks",
+                    self.freeze_blocks, self.model.arch
+                ),
+            );
         }
         if let Some(weights) = &self.class_weights {
             if weights.len() != k || weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
-                return invalid(format!(
-                    "class_weights needs {k} finite non-negative values, got {weights:?}"
-                ));
+                return invalid(
+                    "class_weights",
+                    format!("needs {k} finite non-negative values, got {weights:?}"),
+                );
             }
         }
         Ok(())
@@ -948,6 +950,30 @@ fn launch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_names_its_bad_setting() {
+        let good = TrainConfig::square(Arch::Compact, 64, vec!["a".into(), "b".into()]);
+        assert!(good.check().is_ok());
+        let name = |c: TrainConfig| match c.check() {
+            Err(CnnError::InvalidSetting { name, .. }) => name,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(name(good.clone().with_max_epochs(0)), "max_epochs");
+        assert_eq!(name(good.clone().with_batch_size(0)), "batch_size");
+        assert_eq!(name(good.clone().with_freeze_blocks(9)), "freeze_blocks");
+        assert_eq!(
+            name(good.clone().with_class_weights(Some(vec![1.0]))),
+            "class_weights"
+        );
+        let lr = good
+            .clone()
+            .with_optimizer(OptimizerConfig::new().with_learning_rate(f64::NAN));
+        assert_eq!(name(lr), "learning_rate");
+        let mut three = good;
+        three.classes.push("c".into());
+        assert!(matches!(three.check(), Err(CnnError::InvalidConfig(_))));
+    }
 
     fn log(epoch: usize, val_loss: f64) -> EpochLog {
         EpochLog {

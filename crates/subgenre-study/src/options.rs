@@ -147,7 +147,23 @@ impl fmt::Display for Grid {
     }
 }
 
-/// The optimizer and loop settings every plan shares, checked in one place.
+/// A training setting's error, named as the plans (and the command line) name it.
+pub(crate) fn setting_error(e: subgenre_cnn::CnnError) -> StudyError {
+    match e {
+        subgenre_cnn::CnnError::InvalidSetting { name, reason } => {
+            let name = match name {
+                "max_epochs" => "epochs",
+                "learning_rate" => "lr",
+                "freeze_blocks" => "freeze",
+                other => other,
+            };
+            StudyError::Invalid { name, reason }
+        }
+        other => other.into(),
+    }
+}
+
+/// The optimizer and loop settings every plan shares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
     pub learning_rate: f64,
@@ -168,20 +184,12 @@ impl Schedule {
         }
     }
 
-    pub fn check(&self) -> Result<()> {
-        if self.max_epochs < 1 {
-            return Err(StudyError::invalid("epochs", "must be at least 1"));
-        }
-        if self.batch_size < 1 {
-            return Err(StudyError::invalid("batch_size", "must be at least 1"));
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(StudyError::invalid(
-                "lr",
-                format!("{} is not positive", self.learning_rate),
-            ));
-        }
-        Ok(())
+    /// These settings checked on `model` (by `TrainConfig::check`, the one place that
+    /// checks them), errors named as the plans name the settings.
+    pub fn check_on(&self, model: subgenre_cnn::ModelConfig, classes: Vec<String>) -> Result<()> {
+        self.train_config(model, classes, 0, 0)
+            .check()
+            .map_err(setting_error)
     }
 
     /// These settings on a network and its classes.
@@ -228,16 +236,23 @@ mod tests {
     }
 
     #[test]
-    fn a_schedule_names_its_bad_setting() {
+    fn a_schedule_names_its_bad_setting_as_the_plans_do() {
+        let model = || subgenre_cnn::ModelConfig::square(subgenre_cnn::Arch::Compact, 2, 64);
+        let classes = || vec!["a".to_string(), "b".to_string()];
         let mut s = Schedule::study();
-        assert!(s.check().is_ok());
+        assert!(s.check_on(model(), classes()).is_ok());
         s.learning_rate = 0.0;
-        let e = s.check().expect_err("an error").to_string();
+        let e = s
+            .check_on(model(), classes())
+            .expect_err("an error")
+            .to_string();
         assert!(e.starts_with("lr "), "{e}");
         s = Schedule::study();
         s.max_epochs = 0;
         assert_eq!(
-            s.check().expect_err("an error").to_string(),
+            s.check_on(model(), classes())
+                .expect_err("an error")
+                .to_string(),
             "epochs must be at least 1"
         );
     }

@@ -104,7 +104,6 @@ impl TrainPlan {
 
     /// Every check that needs no data.
     pub fn check(&self) -> Result<()> {
-        self.schedule.check()?;
         let empty = |name: &'static str, list_empty: bool| {
             if list_empty {
                 Err(StudyError::invalid(name, "is empty"))
@@ -120,20 +119,28 @@ impl TrainPlan {
             return Err(StudyError::invalid("channels", "must be at least 1"));
         }
         match self.kind {
-            GridKind::Experiment if self.final_fit => Err(StudyError::invalid(
-                "final",
-                "is for `train` (one model to ship), not `experiment`",
-            )),
+            GridKind::Experiment if self.final_fit => {
+                return Err(StudyError::invalid(
+                    "final",
+                    "is for `train` (one model to ship), not `experiment`",
+                ))
+            }
             GridKind::Train
                 if self.archs.len() > 1 || self.variants.len() > 1 || self.sizes.len() > 1 =>
             {
-                Err(StudyError::invalid(
+                return Err(StudyError::invalid(
                     "arch",
                     "takes one network (and one variant and size) in `train`; `experiment` runs grids",
                 ))
             }
-            _ => Ok(()),
+            _ => {}
         }
+        // The training settings, on the grid's first network.
+        let size = self.sizes[0].get();
+        let network = ModelConfig::new(self.archs[0], self.classes.names().len(), size, size)
+            .with_compact_channels(self.channels);
+        self.schedule
+            .check_on(network, self.classes.names().to_vec())
     }
 
     /// How many runs the grid has.

@@ -17,7 +17,7 @@ use subgenre_extract::{InputRoute, MelVariant};
 
 use crate::error::{Result, StudyError};
 use crate::inputs::{LabelledInputs, AUDIO_HOP_S};
-use crate::options::Schedule;
+use crate::options::{setting_error, Schedule};
 use crate::progress::{Event, Progress};
 use crate::run::{runs_dir, write_report, RunFolder, RunJob};
 
@@ -111,8 +111,9 @@ impl TransferPlan {
         }
     }
 
+    /// Every check that needs neither the base model nor the data (the training settings are
+    /// checked on the base's network once it is loaded).
     pub fn check(&self) -> Result<()> {
-        self.schedule.check()?;
         if self.seeds.is_empty() {
             return Err(StudyError::invalid("seeds", "is empty"));
         }
@@ -150,16 +151,11 @@ impl TransferPlan {
             ));
         }
         let arch = network.arch;
-        if self.freeze > arch.conv_blocks() {
-            return Err(StudyError::invalid(
-                "freeze",
-                format!(
-                    "{}: {arch} has {} conv blocks",
-                    self.freeze,
-                    arch.conv_blocks()
-                ),
-            ));
-        }
+        self.schedule
+            .train_config(network.clone(), base.spec.classes.clone(), 0, 0)
+            .with_freeze_blocks(self.freeze)
+            .check()
+            .map_err(setting_error)?;
         let dir = self.source.dir();
         let (inputs, input_spec, features) = match &self.source {
             TransferSource::Images { resize, .. } => {
