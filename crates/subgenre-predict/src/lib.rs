@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod catalogue;
 mod input;
 
 use std::path::{Path, PathBuf};

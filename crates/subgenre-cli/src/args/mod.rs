@@ -396,6 +396,22 @@ pub struct PredictArgs {
     /// Skip the tempo estimate.
     #[arg(long)]
     pub no_tempo: bool,
+    /// Only the I-th of N parts of the file list (I from 0), for array jobs: parts are
+    /// chosen by a hash of each file's path under the folder given, so they never overlap
+    /// and together hold every file, whatever the machine or mount point.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<subgenre_predict::catalogue::Shard>,
+    /// Append one JSON line per finished file to FILE as it finishes (a track, as in
+    /// `--json`'s `tracks`; a file that failed: `{"path", "error"}`).
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+    /// With --jsonl: skip the files FILE already has a line for (failed ones too, unless
+    /// --retry-errors); a half-written last line left by a kill is dropped.
+    #[arg(long, requires = "jsonl")]
+    pub resume: bool,
+    /// With --resume: try the files that failed before again.
+    #[arg(long, requires = "resume")]
+    pub retry_errors: bool,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,

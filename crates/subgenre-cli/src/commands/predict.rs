@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use serde_json::json;
+use subgenre_predict::catalogue::{keyed_audio_files, Journal};
 use subgenre_predict::{PredictOptions, Predictor, TrackPrediction};
 
-use super::{thread_pool, walk_audio, Failures};
+use super::{thread_pool, Failures};
 use crate::args::{ModelCommand, PredictArgs};
 use crate::progress::Progress;
 
@@ -28,8 +29,42 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         );
     }
     let predictor = load_predictor(&args.model)?;
-    let files = walk_audio(&args.paths);
-    anyhow::ensure!(!files.is_empty(), "no audio files under the given paths");
+    let mut files: Vec<PathBuf> = keyed_audio_files(&args.paths)
+        .into_iter()
+        .filter(|(_, key)| args.shard.is_none_or(|s| s.holds(key)))
+        .map(|(file, _)| file)
+        .collect();
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no audio files under the given paths{}",
+        args.shard
+            .map_or(String::new(), |s| format!(" in shard {s}"))
+    );
+    let mut journal = match &args.jsonl {
+        Some(path) => {
+            let (journal, state) = Journal::open(path, args.resume)
+                .with_context(|| format!("opening {}", path.display()))?;
+            if args.resume {
+                let before = files.len();
+                files.retain(|f| {
+                    let key = f.display().to_string();
+                    !state.done.contains(&key) || (args.retry_errors && state.failed.contains(&key))
+                });
+                eprintln!(
+                    "resuming {}: {} of {before} files already there{}",
+                    path.display(),
+                    before - files.len(),
+                    if state.dropped_partial_line {
+                        " (a half-written last line was dropped)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Some(journal)
+        }
+        None => None,
+    };
     let options = PredictOptions {
         hop_s: args.hop,
         min_confidence: args.min_confidence,
@@ -41,13 +76,27 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
     let mut failures = Failures::default();
     thread_pool(args.jobs)?.install(|| {
         for path in &files {
-            match predictor.predict_file(path, &options) {
-                Ok(t) => tracks.push(t),
-                Err(e) => failures.push(path.display().to_string(), e),
+            let line = match predictor.predict_file(path, &options) {
+                Ok(t) => {
+                    let line = journal.is_some().then(|| json!(t));
+                    tracks.push(t);
+                    line
+                }
+                Err(e) => {
+                    let line = json!({"path": path.display().to_string(), "error": e.to_string()});
+                    failures.push(path.display().to_string(), e);
+                    Some(line)
+                }
+            };
+            if let (Some(journal), Some(line)) = (journal.as_mut(), line) {
+                journal
+                    .append(&line)
+                    .with_context(|| format!("appending to {}", journal.path().display()))?;
             }
             progress.inc();
         }
-    });
+        anyhow::Ok(())
+    })?;
     progress.finish();
 
     let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
@@ -83,7 +132,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         write_timelines(target, &tracks)?;
     }
     failures.report("files");
-    Ok(if tracks.is_empty() {
+    Ok(if tracks.is_empty() && !(files.is_empty() && args.resume) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
