@@ -130,3 +130,14 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PathsArg {
         Ok(Self(many))
     }
 }
+
+/// The audio files under `paths` (a path or a list of paths): files as given, folders walked
+/// recursively for the formats `load` reads, sorted; what `load_many` and the command line
+/// read.
+#[pyfunction]
+pub fn audio_files(paths: PathsArg) -> Vec<String> {
+    subgenre_dataset::walk::audio_files(&paths.0)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect()
+}

@@ -28,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ModelError", py.get_type::<errors::ModelError>())?;
     m.add_function(wrap_pyfunction!(audio::load, m)?)?;
     m.add_function(wrap_pyfunction!(audio::load_many, m)?)?;
+    m.add_function(wrap_pyfunction!(audio::audio_files, m)?)?;
     m.add_function(wrap_pyfunction!(feature::melspectrogram, m)?)?;
     m.add_function(wrap_pyfunction!(feature::power_to_db_py, m)?)?;
     m.add_function(wrap_pyfunction!(feature::mfcc, m)?)?;

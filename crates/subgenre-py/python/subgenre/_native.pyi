@@ -290,6 +290,7 @@ def reproduce(
     cache: Optional[_Path] = None,
     progress: _Progress = None,
 ) -> dict[str, Any]: ...
+def audio_files(paths: Union[_Path, Sequence[_Path]]) -> list[str]: ...
 def dataset_stats(
     data: Optional[_Path] = None,
     *,
