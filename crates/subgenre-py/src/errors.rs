@@ -178,6 +178,7 @@ impl From<subgenre_study::StudyError> for Failure {
         match e {
             StudyError::Invalid { .. } => Failure::Argument(e.to_string()),
             StudyError::Extract(x) => x.into(),
+            StudyError::Predict(p) => p.into(),
             StudyError::Cnn(_) => Failure::Model(e.to_string()),
             other => Failure::Other(other.to_string()),
         }

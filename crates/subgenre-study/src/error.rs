@@ -49,6 +49,9 @@ pub enum StudyError {
     Extract(#[from] subgenre_extract::ExtractError),
     #[error(transparent)]
     Classic(#[from] subgenre_classic::Error),
+    /// The models could not be loaded for prediction.
+    #[error(transparent)]
+    Predict(#[from] subgenre_predict::PredictError),
     /// The HTML report could not be written.
     #[error("writing the report: {0}")]
     Report(String),

@@ -23,7 +23,7 @@ impl LibraryAnalyser {
         for (_, bytes) in EMBEDDED_MODELS.iter() {
             hash.write(bytes);
         }
-        let predictor = Predictor::embedded().map_err(|e| StudyError::Report(e.to_string()))?;
+        let predictor = Predictor::embedded()?;
         Ok(Self::new(predictor, ModelId::new("embedded", hash.hex())))
     }
 
@@ -34,8 +34,7 @@ impl LibraryAnalyser {
             let bytes = std::fs::read(path).map_err(|e| StudyError::read(path, e))?;
             hash.write(&bytes);
         }
-        let predictor =
-            Predictor::from_files(paths).map_err(|e| StudyError::Report(e.to_string()))?;
+        let predictor = Predictor::from_files(paths)?;
         let name = predictor.name().to_string();
         Ok(Self::new(predictor, ModelId::new(name, hash.hex())))
     }
