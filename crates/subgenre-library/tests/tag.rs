@@ -143,6 +143,62 @@ fn tags_change_one_field_and_never_the_audio() -> TestResult {
     Ok(())
 }
 
+/// FLAC (Vorbis comments), Ogg Vorbis, MP4 (AAC) and MP3 (ID3v2): each takes the label in every
+/// field and keeps its decoded samples.
+#[test]
+fn every_format_takes_the_label_and_keeps_its_audio() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let music = dir.path().join("music");
+    copies(dir.path(), 1)?;
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/tags");
+    for name in ["clip.flac", "clip.ogg", "clip.m4a"] {
+        std::fs::copy(fixtures.join(name), music.join(name))?;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&music)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.sort();
+    let mut extensions: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.extension().map(|e| e.to_string_lossy().into_owned()))
+        .collect();
+    extensions.sort();
+    assert_eq!(extensions, ["flac", "m4a", "mp3", "ogg"]);
+    let audio: Vec<Vec<f32>> = files.iter().map(|f| samples(f)).collect::<Result<_, _>>()?;
+    let mut lib = Library::open(dir.path().join("lib.sqlite"))?;
+    let a = FakeAnalyser::new();
+    let roots = [music.clone()];
+    let r = scan(&mut lib, &roots, &a, &ScanOptions::default(), |_| {})?;
+    assert_eq!(r.analysed, 4);
+    for (field_choice, key) in [
+        (TagField::Genre, ItemKey::Genre),
+        (TagField::Grouping, ItemKey::ContentGroup),
+        (TagField::Comment, ItemKey::Comment),
+    ] {
+        let options = TagOptions {
+            field: field_choice,
+            ..TagOptions::default()
+        };
+        let report = tag(&mut lib, &options)?;
+        assert!(report.failed.is_empty(), "{:?}", report.failed);
+        assert_eq!(report.changes.len(), 4, "{field_choice:?}");
+        for (f, before) in files.iter().zip(&audio) {
+            let label = subgenre_library::find(&lib, &f.display().to_string())?.analysis.label;
+            assert_eq!(
+                field(f, key.clone())?.as_deref(),
+                Some(label.as_str()),
+                "{field_choice:?} of {}",
+                f.display()
+            );
+            assert_eq!(&samples(f)?, before, "audio of {} untouched", f.display());
+        }
+    }
+    a.reset();
+    let r = scan(&mut lib, &roots, &a, &ScanOptions::default(), |_| {})?;
+    assert_eq!((r.analysed, r.unchanged, a.calls()), (0, 4, 0));
+    Ok(())
+}
+
 #[test]
 fn a_file_changed_since_its_scan_is_still_reanalysed_after_tagging() -> TestResult {
     let dir = tempfile::tempdir()?;

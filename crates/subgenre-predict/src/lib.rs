@@ -294,6 +294,21 @@ impl Predictor {
         self.predict_samples(path, &audio.samples, options)
     }
 
+    /// What the models see of a track: the sample offset of each 8 s window (one every
+    /// `hop_s` seconds, see [`window_starts`]) and its model input (`size` x `size`, row
+    /// major), exactly as [`Predictor::predict_samples`] classifies them. `samples` are mono at
+    /// 22 050 Hz. For training on a catalogue's tracks.
+    pub fn window_inputs(
+        &self,
+        samples: &[f32],
+        hop_s: f64,
+    ) -> Result<(Vec<usize>, Vec<Vec<f32>>)> {
+        let starts = window_starts(samples.len(), hop_s)?;
+        let size = self.spec().input.size;
+        let inputs = inputs_at(samples, &starts, self.variant, self.route, size)?;
+        Ok((starts, inputs))
+    }
+
     /// Classify mono samples at 22 050 Hz (`path` only names the track in the result).
     pub fn predict_samples(
         &self,
@@ -301,11 +316,9 @@ impl Predictor {
         samples: &[f32],
         options: &PredictOptions,
     ) -> Result<TrackPrediction> {
-        let starts = window_starts(samples.len(), options.hop_s)?;
+        let (starts, inputs) = self.window_inputs(samples, options.hop_s)?;
         let sr = f64::from(SAMPLE_RATE);
         let short = samples.len() < CLIP_SAMPLES;
-        let size = self.spec().input.size;
-        let inputs = inputs_at(samples, &starts, self.variant, self.route, size)?;
         let batch = options.batch_size.max(1);
         let (probs, embedding) = if options.embedding {
             let (probs, embedded) = self.models.predict_proba_embedded(&inputs, batch)?;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use numpy::{AllowTypeChange, PyArrayLike1};
+use numpy::{AllowTypeChange, PyArrayLike1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use subgenre_predict::{PredictOptions, TrackPrediction};
@@ -171,6 +171,50 @@ impl Predictor {
             };
             Ok(p.predict_samples(Path::new(&name), &y, &opts)?)
         })
+    }
+
+    /// What the models see of a track, for training on a catalogue: `(start_s, inputs)`, the
+    /// start of each 8 s window in seconds (float64, one every `hop` seconds) and the windows'
+    /// model inputs (float32, `(windows, size, size)`: the dB mel-spectrogram scaled and
+    /// resized as the models were trained on it), exactly the windows `predict_file`
+    /// classifies. `source` is a file path or the bytes of an encoded file (`name` then
+    /// stands for it in errors and hints at the format).
+    #[pyo3(signature = (source, *, hop=4.0, name="<bytes>"))]
+    fn window_inputs<'py>(
+        &self,
+        py: Python<'py>,
+        source: &Bound<'py, PyAny>,
+        hop: f64,
+        name: &str,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let load = subgenre_audio::LoadOptions::default();
+        let encoded: Result<Vec<u8>, PathBuf> = match source.cast::<PyBytes>() {
+            Ok(bytes) => Ok(bytes.as_bytes().to_vec()),
+            Err(_) => Err(source.extract().map_err(|_| {
+                bad_argument("source", "give a file path or the bytes of an encoded file")
+                    .into_pyerr(py)
+            })?),
+        };
+        let name = PathBuf::from(name);
+        let (starts, inputs) = detached(py, move || {
+            let audio = match encoded {
+                Ok(bytes) => subgenre_audio::load_bytes(bytes, &name, &load)?,
+                Err(path) => subgenre_audio::load(&path, &load)?,
+            };
+            Ok(self
+                .pool
+                .install(|| self.inner.window_inputs(&audio.samples, hop))?)
+        })?;
+        let size = self.inner.spec().input.size;
+        let sr = f64::from(subgenre_audio::DEFAULT_SAMPLE_RATE);
+        let start_s: Vec<f64> = starts.iter().map(|&s| s as f64 / sr).collect();
+        let n = inputs.len();
+        let flat: Vec<f32> = inputs.into_iter().flatten().collect();
+        let array = numpy::PyArray1::from_vec(py, flat).reshape([n, size, size])?;
+        Ok((
+            numpy::PyArray1::from_vec(py, start_s).into_any(),
+            array.into_any(),
+        ))
     }
 
     fn __reduce__<'py>(

@@ -59,6 +59,22 @@ def test_bytes_and_array_equal_the_file(predictor):
     assert predictor.predict(y44, sr44)["label"] in predictor.classes
 
 
+def test_window_inputs_are_the_windows_predicted(predictor, bad_files):
+    clip = demo_clips()[0]
+    track = predictor.predict_file(clip, hop=2.0)
+    starts, mels = predictor.window_inputs(clip, hop=2.0)
+    assert starts.dtype == np.float64 and mels.dtype == np.float32
+    assert [w["start_s"] for w in track["windows"]] == pytest.approx(list(starts))
+    assert mels.ndim == 3 and mels.shape[0] == len(starts) and mels.shape[1] == mels.shape[2]
+    assert np.isfinite(mels).all() and mels.std() > 0
+    from_bytes = predictor.window_inputs(clip.read_bytes(), hop=2.0, name=str(clip))
+    assert np.array_equal(from_bytes[1], mels)
+    with pytest.raises(subgenre.AudioError):
+        predictor.window_inputs(bad_files["noise"])
+    with pytest.raises(ValueError, match="source"):
+        predictor.window_inputs(3.5)
+
+
 def test_options_and_errors(predictor, bad_files):
     clip = demo_clips()[0]
     t = predictor.predict_file(clip, hop=2.0, tempo=False, min_confidence=0.99)

@@ -95,6 +95,25 @@ def test_rows_agree_with_the_command_line(cluster, catalogue, cli):
         assert by_path[path]["label"] is None
 
 
+def test_mel_rows_are_the_windows_the_models_see(cluster, catalogue):
+    rows = sray.mel_dataset(str(catalogue), num_workers=2).take_all()
+    by_path = {}
+    for r in rows:
+        by_path.setdefault(r["path"], []).append(r)
+    assert len(by_path) == 14, sorted(by_path)
+    predictor = subgenre.Predictor()
+    for path, windows in by_path.items():
+        if "/bad/" in path:
+            assert len(windows) == 1 and windows[0]["error"] and windows[0]["mel"] is None, path
+            continue
+        starts, mels = predictor.window_inputs(path)
+        assert [w["window"] for w in windows] == list(range(len(starts))), path
+        for w, start, mel in zip(windows, starts, mels):
+            assert w["error"] is None
+            assert w["start_s"] == pytest.approx(start) and w["end_s"] == pytest.approx(start + 8)
+            assert np.array_equal(np.asarray(w["mel"]), mel), (path, w["window"])
+
+
 def _worker_pids():
     """Pids of the Ray worker processes running a _PredictWorker actor (by process title)."""
     pids = []

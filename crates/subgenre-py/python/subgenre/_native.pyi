@@ -338,3 +338,10 @@ class Predictor:
         min_confidence: Optional[float] = None,
         name: str = "<array>",
     ) -> dict[str, Any]: ...
+    def window_inputs(
+        self,
+        source: Union[_Path, bytes],
+        *,
+        hop: float = 4.0,
+        name: str = "<bytes>",
+    ) -> tuple[_F64, _F32]: ...

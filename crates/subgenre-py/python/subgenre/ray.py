@@ -10,6 +10,9 @@ dies is restarted by Ray and its batch retried, so every file still appears exac
     ds = subgenre.ray.predict_dataset("music/", num_workers=4)
     ds.write_parquet("predictions/")
 
+``features_dataset`` gives the study's per-clip features of every file and ``mel_dataset`` the
+model-input mel-spectrograms of every window, to train on a catalogue.
+
 or from the command line: ``python -m subgenre.ray predict DIR --out OUT [--address ADDR]``.
 """
 
@@ -54,6 +57,36 @@ def _paths_dataset(paths: _Paths) -> "ray.data.Dataset":
         raise ValueError(f"paths: no audio files under {list(map(os.fspath, paths))}")
     # One block per file keeps batches small and spreads them over the workers.
     return ray.data.from_items([{"path": f} for f in files], override_num_blocks=len(files))
+
+
+def _ray_version() -> tuple:
+    parts = []
+    for piece in ray.__version__.split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+# A worker process that dies is restarted and its batch retried, without end. Ray Data does
+# so by default in the versions this was tested with (2.60) and stops taking these as keyword
+# arguments in 2.64, so they are only given to older versions.
+_FAULT_TOLERANCE = {} if _ray_version() >= (2, 60) else {"max_restarts": -1, "max_task_retries": -1}
+
+
+def _map(ds: "ray.data.Dataset", worker: type, args: tuple, batch_size: int, num_workers: int,
+         cpus_per_worker: int) -> "ray.data.Dataset":
+    """``ds`` through a pool of ``num_workers`` actors of class ``worker`` (built with ``args``)."""
+    if num_workers < 1 or cpus_per_worker < 1 or batch_size < 1:
+        raise ValueError("num_workers, threads_per_worker and batch_size must be at least 1")
+    return ds.map_batches(
+        worker,
+        fn_constructor_args=args,
+        batch_size=batch_size,
+        batch_format="numpy",
+        compute=ActorPoolStrategy(size=num_workers),
+        num_cpus=cpus_per_worker,
+        **_FAULT_TOLERANCE,
+    )
 
 
 class _PredictWorker:
@@ -118,6 +151,37 @@ class _FeaturesWorker:
         return {k: [r.get(k) for r in rows] for k in keys}
 
 
+class _MelWorker:
+    """One per Ray worker: the windows' model inputs of each file, one row per window."""
+
+    def __init__(self, models, hop, threads):
+        self.predictor = Predictor(models, jobs=threads)
+        self.hop = hop
+
+    def __call__(self, batch: dict) -> dict:
+        out: dict[str, list] = {"path": [], "window": [], "start_s": [], "end_s": [],
+                                "mel": [], "error": []}
+        blobs = batch.get("bytes")
+        for i, p in enumerate(batch["path"]):
+            path = str(p)
+            source = path if blobs is None else bytes(blobs[i])
+            try:
+                starts, mels = self.predictor.window_inputs(source, hop=self.hop, name=path)
+            except _Error as e:
+                # A file that cannot be read is one row with its reason and no mel.
+                starts, mels, error = [None], [None], str(e)
+            else:
+                error = None
+            for k, (start, mel) in enumerate(zip(starts, mels)):
+                out["path"].append(path)
+                out["window"].append(None if error else k)
+                out["start_s"].append(None if error else float(start))
+                out["end_s"].append(None if error else float(start) + 8.0)
+                out["mel"].append(mel)
+                out["error"].append(error)
+        return out
+
+
 def predict_dataset(
     paths_or_dataset: _Paths,
     models: Optional[Sequence[Union[str, "os.PathLike[str]"]]] = None,
@@ -141,20 +205,10 @@ def predict_dataset(
     (a list of ``{start_s, end_s, probs}``, probs in class order) and ``error`` (None, or why
     the file could not be read).
     """
-    if num_workers < 1 or threads_per_worker < 1 or batch_size < 1:
-        raise ValueError("num_workers, threads_per_worker and batch_size must be at least 1")
     ds = _paths_dataset(paths_or_dataset)
     model_list = None if models is None else [os.fspath(m) for m in models]
-    return ds.map_batches(
-        _PredictWorker,
-        fn_constructor_args=(model_list, hop, tempo, threads_per_worker),
-        batch_size=batch_size,
-        batch_format="numpy",
-        compute=ActorPoolStrategy(size=num_workers),
-        num_cpus=threads_per_worker,
-        max_restarts=-1,
-        max_task_retries=-1,
-    )
+    return _map(ds, _PredictWorker, (model_list, hop, tempo, threads_per_worker), batch_size,
+                num_workers, threads_per_worker)
 
 
 def features_dataset(
@@ -163,16 +217,28 @@ def features_dataset(
     """The study's per-clip features (``subgenre.study_features``) of every file, one row per
     file (``path``, the feature columns, ``error``)."""
     ds = _paths_dataset(paths_or_dataset)
-    return ds.map_batches(
-        _FeaturesWorker,
-        fn_constructor_args=(rich,),
-        batch_size=batch_size,
-        batch_format="numpy",
-        compute=ActorPoolStrategy(size=num_workers),
-        num_cpus=1,
-        max_restarts=-1,
-        max_task_retries=-1,
-    )
+    return _map(ds, _FeaturesWorker, (rich,), batch_size, num_workers, 1)
+
+
+def mel_dataset(
+    paths_or_dataset: _Paths,
+    models: Optional[Sequence[Union[str, "os.PathLike[str]"]]] = None,
+    hop: float = 4.0,
+    batch_size: int = 4,
+    num_workers: int = 1,
+    threads_per_worker: int = 1,
+) -> "ray.data.Dataset":
+    """The model-input mel-spectrograms of every file's 8 s windows, for training on a
+    catalogue: one row per window (``path``, ``window`` (its index in the track),
+    ``start_s``, ``end_s``, ``mel`` (float32, ``size`` x ``size``, the dB mel-spectrogram as
+    the ``models``, by default the shipped ones, take it) and ``error`` (None)); a file that
+    cannot be read is one row with its ``error`` and no ``mel``. The windows are those
+    ``predict_dataset`` classifies (one every ``hop`` seconds). Workers as in
+    ``predict_dataset``."""
+    ds = _paths_dataset(paths_or_dataset)
+    model_list = None if models is None else [os.fspath(m) for m in models]
+    return _map(ds, _MelWorker, (model_list, hop, threads_per_worker), batch_size, num_workers,
+                threads_per_worker)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
