@@ -183,7 +183,9 @@ fn every_format_takes_the_label_and_keeps_its_audio() -> TestResult {
         assert!(report.failed.is_empty(), "{:?}", report.failed);
         assert_eq!(report.changes.len(), 4, "{field_choice:?}");
         for (f, before) in files.iter().zip(&audio) {
-            let label = subgenre_library::find(&lib, &f.display().to_string())?.analysis.label;
+            let label = subgenre_library::find(&lib, &f.display().to_string())?
+                .analysis
+                .label;
             assert_eq!(
                 field(f, key.clone())?.as_deref(),
                 Some(label.as_str()),
