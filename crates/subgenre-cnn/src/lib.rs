@@ -29,6 +29,7 @@
 //! ```
 
 pub mod backend;
+pub mod cpu;
 pub mod data;
 pub mod error;
 pub mod inference;
@@ -36,6 +37,7 @@ pub mod model;
 pub mod training;
 
 pub use backend::{backend_name, default_device, keep_freed_memory, with_threads};
+pub use cpu::CpuCnn;
 pub use data::{balanced_class_weights, AugmentConfig, Sample};
 pub use error::{CnnError, Result};
 pub use inference::{

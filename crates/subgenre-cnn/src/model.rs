@@ -150,7 +150,7 @@ pub enum CompactPool {
 
 /// What the classifier head does with the last conv block's output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Features {
+pub(crate) enum Features {
     Flatten,
     MeanTime,
     MeanBoth,
@@ -181,9 +181,9 @@ pub struct ModelConfig {
 /// One block: 3x3 "same" convolution, optional batch norm, ReLU, max pooling.
 #[derive(Module, Debug)]
 pub struct ConvBlock {
-    conv: Conv2d,
-    norm: Option<BatchNorm>,
-    pool: MaxPool2d,
+    pub(crate) conv: Conv2d,
+    pub(crate) norm: Option<BatchNorm>,
+    pub(crate) pool: MaxPool2d,
 }
 
 impl ConvBlock {
@@ -246,15 +246,15 @@ pub fn conv3x3_as_product(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 /// A network of this crate: conv blocks, then a two-layer classifier.
 #[derive(Module, Debug)]
 pub struct Cnn {
-    blocks: Vec<ConvBlock>,
+    pub(crate) blocks: Vec<ConvBlock>,
     /// Dropout on the features (cnn_drop_first and its variants, compact).
     drop_features: Option<Dropout>,
-    hidden: Linear,
+    pub(crate) hidden: Linear,
     /// Dropout after the hidden layer (cnn_main).
     drop_hidden: Option<Dropout>,
-    output: Linear,
+    pub(crate) output: Linear,
     #[module(skip)]
-    features: Features,
+    pub(crate) features: Features,
     #[module(skip)]
     config: ModelConfig,
 }
