@@ -135,7 +135,10 @@ impl CpuCnn {
         embeddings: bool,
     ) -> Result<ProbsAndEmbeddings> {
         let n = self.height * self.width;
-        if let Some((index, p)) = inputs.iter().enumerate().find(|(_, p)| p.as_ref().len() != n)
+        if let Some((index, p)) = inputs
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.as_ref().len() != n)
         {
             return Err(CnnError::InvalidSample {
                 part: "input",
@@ -153,7 +156,9 @@ impl CpuCnn {
         for chunk in inputs.chunks(if batch_size == 0 { 64 } else { batch_size }) {
             let features: Vec<Vec<f32>> = chunk
                 .par_iter()
-                .map_init(Scratch::default, |scratch, p| self.features(p.as_ref(), scratch))
+                .map_init(Scratch::default, |scratch, p| {
+                    self.features(p.as_ref(), scratch)
+                })
                 .collect::<Result<_>>()?;
             let rows = features.len();
             let flat: Vec<f32> = features.into_iter().flatten().collect();
@@ -295,7 +300,12 @@ fn im2col_3x3(
 
 /// `relu(conv + bias)` max-pooled: pooling the pre-activation and adding the bias after is the
 /// same (both are monotone), and touches each output once.
-fn bias_relu_max_pool(conv: &[f32], block: &Block, [h, w]: [usize; 2], [ph, pw]: [usize; 2]) -> Vec<f32> {
+fn bias_relu_max_pool(
+    conv: &[f32],
+    block: &Block,
+    [h, w]: [usize; 2],
+    [ph, pw]: [usize; 2],
+) -> Vec<f32> {
     let [kh, kw] = block.pool_kernel;
     let [sh, sw] = block.pool_stride;
     let mut out = Vec::with_capacity(block.channels_out * ph * pw);
@@ -363,8 +373,7 @@ fn matmul(
     [m, k, n]: [usize; 3],
 ) -> Result<()> {
     let dst_needed = m.saturating_sub(1) * dst_row_stride + n;
-    if dst.len() < dst_needed || dst_row_stride < n || lhs.len() != m * k || rhs.len() != k * n
-    {
+    if dst.len() < dst_needed || dst_row_stride < n || lhs.len() != m * k || rhs.len() != k * n {
         return Err(CnnError::Tensor(format!(
             "matrix product of [{m}, {k}] and [{k}, {n}] given {}, {} and {} values (row \
              stride {dst_row_stride})",
@@ -428,7 +437,8 @@ mod tests {
         for block in &mut model.blocks {
             if let Some(norm) = &mut block.norm {
                 let [c] = norm.gamma.dims();
-                let uniform = |lo, hi| Tensor::<1>::random([c], Distribution::Uniform(lo, hi), &device);
+                let uniform =
+                    |lo, hi| Tensor::<1>::random([c], Distribution::Uniform(lo, hi), &device);
                 norm.gamma = Param::from_tensor(uniform(0.5, 1.5));
                 norm.beta = Param::from_tensor(uniform(-0.3, 0.3));
                 norm.running_mean = RunningState::new(uniform(-0.2, 0.2));
@@ -470,7 +480,8 @@ mod tests {
             .iter()
             .map(|&arch| ModelConfig::new(arch, 5, 37, 29))
             .collect();
-        configs.push(ModelConfig::new(Arch::Compact, 3, 33, 47).with_compact_pool(CompactPool::Both));
+        configs
+            .push(ModelConfig::new(Arch::Compact, 3, 33, 47).with_compact_pool(CompactPool::Both));
         for config in configs {
             device.seed(11);
             let model = trained_looking(config.init(&device).expect("init"));
@@ -480,17 +491,29 @@ mod tests {
             let (our_probs, our_embedded) = cpu.predict_proba(&x, 2, true).expect("cpu");
             let what = format!("{} {}x{}", config.arch, config.height, config.width);
             assert_close(&our_probs, &probs, 1e-5, &format!("{what} probabilities"));
-            assert_close(&our_embedded, &embedded, 1e-4, &format!("{what} embeddings"));
-            assert!(embedded.iter().flatten().any(|v| *v > 0.0), "{what}: a live network");
+            assert_close(
+                &our_embedded,
+                &embedded,
+                1e-4,
+                &format!("{what} embeddings"),
+            );
+            assert!(
+                embedded.iter().flatten().any(|v| *v > 0.0),
+                "{what}: a live network"
+            );
         }
     }
 
     #[test]
     fn a_wrong_input_size_is_an_error() {
         let device = crate::backend::default_device();
-        let model = ModelConfig::square(Arch::Compact, 3, 32).init(&device).expect("init");
+        let model = ModelConfig::square(Arch::Compact, 3, 32)
+            .init(&device)
+            .expect("init");
         let cpu = CpuCnn::new(&model).expect("lay out");
-        let err = cpu.predict_proba(&[vec![0.0; 10]], 0, false).expect_err("10 values");
+        let err = cpu
+            .predict_proba(&[vec![0.0; 10]], 0, false)
+            .expect_err("10 values");
         assert!(err.to_string().contains("expected 32x32"), "{err}");
     }
 }

@@ -266,8 +266,16 @@ fn tensor_rows(t: Tensor<2>) -> Result<Vec<Vec<f32>>> {
     Ok(values.chunks(width.max(1)).map(<[f32]>::to_vec).collect())
 }
 
-/// Inference through burn's tensors (the GPU path, and the reference [`CpuCnn`] is tested
-/// against).
+/// As [`predict_proba`], always through burn's tensors: the GPU path, and on the CPU the
+/// reference that [`CpuCnn`] is tested and timed against.
+pub fn predict_proba_burn<P: AsRef<[f32]>>(
+    model: &Cnn,
+    inputs: &[P],
+    batch_size: usize,
+) -> Result<Vec<Vec<f32>>> {
+    Ok(run_batches(model, inputs, batch_size, false)?.0)
+}
+
 pub(crate) fn run_batches<P: AsRef<[f32]>>(
     model: &Cnn,
     inputs: &[P],

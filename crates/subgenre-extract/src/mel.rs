@@ -21,6 +21,8 @@ pub const SAMPLE_RATE: u32 = 22050;
 pub const CLIP_SAMPLES: usize = 8 * SAMPLE_RATE as usize;
 /// Frames per hop of the mel variants.
 pub const HOP_LENGTH: usize = 512;
+/// FFT size of the mel variants.
+pub const N_FFT: usize = 1024;
 /// Side of the study's PNG figures (3 inches at 100 dpi).
 pub const STUDY_PNG_SIZE: usize = 300;
 
@@ -47,7 +49,7 @@ impl MelVariant {
     }
     pub fn params(self) -> MelParams {
         MelParams::new(f64::from(SAMPLE_RATE))
-            .n_fft(1024)
+            .n_fft(N_FFT)
             .hop_length(HOP_LENGTH)
             .n_mels(128)
             .fmin(20.0)

@@ -16,16 +16,17 @@
 
 pub mod catalogue;
 mod input;
+mod windows;
 
 use std::path::{Path, PathBuf};
 
 pub use input::ModelInput;
-use rayon::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use subgenre_cnn::{argmax, Ensemble};
 use subgenre_extract::mel::{CLIP_SAMPLES, SAMPLE_RATE};
-use subgenre_extract::{db_mel, model_input, InputRoute, MelVariant};
+use subgenre_extract::{InputRoute, MelVariant};
+pub use windows::{track_tempo, track_windows, window_inputs, window_starts, TrackWindows};
 
 /// The models shipped inside the binary, averaged as one: three `compact` networks trained on
 /// the study's five classes (see `models/README.md` and `subgenre model info`).
@@ -303,10 +304,13 @@ impl Predictor {
         samples: &[f32],
         hop_s: f64,
     ) -> Result<(Vec<usize>, Vec<Vec<f32>>)> {
-        let starts = window_starts(samples.len(), hop_s)?;
+        let w = self.windows(samples, hop_s)?;
+        Ok((w.starts, w.inputs))
+    }
+
+    fn windows(&self, samples: &[f32], hop_s: f64) -> Result<TrackWindows> {
         let size = self.spec().input.size;
-        let inputs = inputs_at(samples, &starts, self.variant, self.route, size)?;
-        Ok((starts, inputs))
+        track_windows(samples, self.variant, self.route, size, hop_s)
     }
 
     /// Classify mono samples at 22 050 Hz (`path` only names the track in the result).
@@ -316,7 +320,7 @@ impl Predictor {
         samples: &[f32],
         options: &PredictOptions,
     ) -> Result<TrackPrediction> {
-        let (starts, inputs) = self.window_inputs(samples, options.hop_s)?;
+        let TrackWindows { starts, inputs } = self.windows(samples, options.hop_s)?;
         let sr = f64::from(SAMPLE_RATE);
         let short = samples.len() < CLIP_SAMPLES;
         let batch = options.batch_size.max(1);
@@ -348,14 +352,13 @@ impl Predictor {
         }
         let best = argmax(&mean_probs);
         let confidence = mean_probs[best];
+        let tempo_bpm = match options.tempo {
+            true => Some(track_tempo(samples)?),
+            false => None,
+        };
         let label = match options.min_confidence {
             Some(p) if confidence < p => UNCERTAIN.to_string(),
             _ => classes[best].clone(),
-        };
-        let tempo_bpm = if options.tempo {
-            Some(track_tempo(samples)?)
-        } else {
-            None
         };
         Ok(TrackPrediction {
             path: path.to_path_buf(),
@@ -386,98 +389,6 @@ fn mean_rows(rows: &[Vec<f32>]) -> Vec<f32> {
         }
     }
     mean
-}
-
-/// Sample offsets of the 8 s windows over a track of `n_samples` samples (22 050 Hz): one every
-/// `hop_s` seconds while a whole window fits, or a single window at 0 (to be zero-padded) when
-/// the track is shorter than 8 s.
-pub fn window_starts(n_samples: usize, hop_s: f64) -> Result<Vec<usize>> {
-    if !(hop_s.is_finite() && hop_s >= 0.05) {
-        return Err(PredictError::InvalidOption {
-            name: "hop",
-            value: hop_s.to_string(),
-            reason: "must be at least 0.05 seconds",
-        });
-    }
-    let hop = ((hop_s * f64::from(SAMPLE_RATE)).round() as usize).max(1);
-    Ok(if n_samples < CLIP_SAMPLES {
-        vec![0]
-    } else {
-        (0..=n_samples - CLIP_SAMPLES).step_by(hop).collect()
-    })
-}
-
-/// The model inputs of a track's 8 s windows, one every `hop_s` seconds (see
-/// [`window_starts`]): exactly what [`Predictor`] classifies, for a model that takes
-/// `variant` mel-spectrograms made by `route` at `size` x `size`. `samples` are mono at
-/// 22 050 Hz. For training on whole tracks (`subgenre transfer --audio`).
-pub fn window_inputs(
-    samples: &[f32],
-    variant: MelVariant,
-    route: InputRoute,
-    size: usize,
-    hop_s: f64,
-) -> Result<Vec<Vec<f32>>> {
-    let starts = window_starts(samples.len(), hop_s)?;
-    inputs_at(samples, &starts, variant, route, size)
-}
-
-/// The model input of the window starting at each of `starts` (zero-padded past the end).
-fn inputs_at(
-    samples: &[f32],
-    starts: &[usize],
-    variant: MelVariant,
-    route: InputRoute,
-    size: usize,
-) -> Result<Vec<Vec<f32>>> {
-    starts
-        .par_iter()
-        .map_init(
-            || variant.spectrogram(),
-            |spec, &start| -> Result<Vec<f32>> {
-                let spec = spec.as_mut().map_err(|e| {
-                    PredictError::Extract(subgenre_extract::ExtractError::InvalidOption {
-                        name: "variant",
-                        value: format!("{e}"),
-                        reason: "mel spectrogram could not be planned",
-                    })
-                })?;
-                let end = (start + CLIP_SAMPLES).min(samples.len());
-                let s_db = if end - start < CLIP_SAMPLES {
-                    let mut padded = samples[start..end].to_vec();
-                    padded.resize(CLIP_SAMPLES, 0.0);
-                    db_mel(spec, &padded)?
-                } else {
-                    db_mel(spec, &samples[start..end])?
-                };
-                Ok(model_input(&s_db, variant, route, size))
-            },
-        )
-        .collect()
-}
-
-/// `librosa.feature.tempo(y=y, sr=22050)`: onset strength of the dB mel spectrogram
-/// (n_fft 2048, hop 512, 128 mels, ref 1.0), then the autocorrelation tempo estimate.
-pub fn track_tempo(samples: &[f32]) -> Result<f64> {
-    const N_FFT: usize = 2048;
-    const HOP: usize = 512;
-    let sr = f64::from(SAMPLE_RATE);
-    let mut mel = subgenre_dsp::MelParams::new(sr)
-        .n_fft(N_FFT)
-        .hop_length(HOP)
-        .build()?;
-    let s_db = mel.compute_db(
-        samples,
-        subgenre_dsp::DbRef::Value(1.0),
-        subgenre_dsp::AMIN,
-        subgenre_dsp::TOP_DB,
-    )?;
-    let envelope = subgenre_dsp::onset_strength(&s_db, N_FFT, HOP)?;
-    let envelope = envelope
-        .as_slice()
-        .map(<[f32]>::to_vec)
-        .unwrap_or_else(|| envelope.to_vec());
-    Ok(subgenre_dsp::TempoEstimator::new(sr, HOP)?.estimate(&envelope)?)
 }
 
 /// The class probabilities over time, one line per class, as a PNG.

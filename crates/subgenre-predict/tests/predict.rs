@@ -166,12 +166,14 @@ fn windows_follow_a_track_of_five_classes() {
     assert!((track.duration_s - 8.0 * n as f64).abs() < 0.01);
     for (i, (class, _, alone)) in parts.iter().enumerate() {
         let w = &track.windows[2 * i];
-        assert!((w.start_s - 8.0 * i as f64).abs() < 1e-9);
+        // Windows start on the spectrogram's 512-sample frame grid, nearest to every 4 s.
+        assert!((w.start_s - 8.0 * i as f64).abs() <= 256.0 / 22_050.0 + 1e-9);
         assert_eq!(top(&track, 2 * i), class, "window at {} s", w.start_s);
-        // The aligned window sees the clip's exact samples (16-bit WAV round trip aside).
+        // The aligned window sees the clip's samples, but for a few ms (and the 16-bit WAV
+        // round trip).
         for (a, b) in w.probs.iter().zip(&alone.windows[0].probs) {
             assert!(
-                (a - b).abs() < 0.02,
+                (a - b).abs() < 0.05,
                 "window {i}: {:?} vs {:?}",
                 w.probs,
                 alone.windows[0].probs

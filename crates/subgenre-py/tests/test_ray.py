@@ -5,6 +5,7 @@ Skipped (saying so) when Ray Data is not installed; tools/test-all installs it.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -130,28 +131,37 @@ def _worker_pids():
     return pids
 
 
-def test_a_killed_worker_loses_and_repeats_nothing(cluster, catalogue):
+def test_a_killed_worker_loses_and_repeats_nothing(cluster, catalogue, tmp_path):
+    # The catalogue and more copies of its longer tracks, so the job outlasts a worker's start.
+    root = tmp_path / "more"
+    shutil.copytree(catalogue, root / "catalogue")
+    for k in range(8):
+        for track in (catalogue / "long").iterdir():
+            shutil.copy(track, root / f"copy{k}_{track.name}")
+    expected = len([p for p in root.rglob("*") if p.is_file()])
     result = {}
 
     def run():
-        result["rows"] = sray.predict_dataset(str(catalogue), num_workers=2,
-                                              batch_size=1).take_all()
+        result["rows"] = sray.predict_dataset(str(root), num_workers=2, batch_size=1).take_all()
 
     worker = threading.Thread(target=run)
     worker.start()
     killed = None
     deadline = time.time() + 120
     while killed is None and time.time() < deadline and worker.is_alive():
-        pids = _worker_pids()
-        if pids:
-            time.sleep(1.0)  # let it take a batch
-            os.kill(pids[0], signal.SIGKILL)
-            killed = pids[0]
-        time.sleep(0.1)
+        for pid in _worker_pids():
+            time.sleep(0.5)  # let it take a batch
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                continue  # it ended on its own meanwhile: try another
+            killed = pid
+            break
+        time.sleep(0.05)
     worker.join(timeout=600)
     assert killed is not None, "no worker process to kill was seen"
     paths = [r["path"] for r in result["rows"]]
-    assert len(paths) == len(set(paths)) == 14
+    assert len(paths) == len(set(paths)) == expected
 
 
 def test_the_command_line_writes_a_parquet_folder(cluster, catalogue, tmp_path):
