@@ -42,8 +42,8 @@ pub use data::{balanced_class_weights, AugmentConfig, Sample};
 pub use error::{CnnError, Result};
 pub use inference::{
     argmax, load_model, load_model_bytes, load_model_on, predict, predict_proba,
-    predict_proba_burn, predict_proba_embedded, read_spec, save_model, Ensemble, InputSpec, ModelSpec,
-    ProbsAndEmbeddings, SavedModel,
+    predict_proba_burn, predict_proba_embedded, read_spec, save_model, Ensemble, InputSpec,
+    ModelSpec, ProbsAndEmbeddings, SavedModel,
 };
 pub use model::{conv3x3_as_product, freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
 pub use training::{

@@ -21,6 +21,7 @@ mod windows;
 use std::path::{Path, PathBuf};
 
 pub use input::ModelInput;
+use rayon::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use subgenre_cnn::{argmax, Ensemble};
@@ -311,6 +312,30 @@ impl Predictor {
     fn windows(&self, samples: &[f32], hop_s: f64) -> Result<TrackWindows> {
         let size = self.spec().input.size;
         track_windows(samples, self.variant, self.route, size, hop_s)
+    }
+
+    /// Classify many files, several at once on the current rayon pool (each one's windows
+    /// on the same pool), results in the order given. `on_done` is called as each file
+    /// finishes, in finishing order (for progress bars and journals). Whole files in
+    /// parallel keep every core busy where one file at a time leaves them idle while it is
+    /// decoded and its tempo found.
+    pub fn predict_files<F>(
+        &self,
+        paths: &[PathBuf],
+        options: &PredictOptions,
+        on_done: F,
+    ) -> Vec<Result<TrackPrediction>>
+    where
+        F: Fn(&Path, &Result<TrackPrediction>) + Sync,
+    {
+        paths
+            .par_iter()
+            .map(|path| {
+                let result = self.predict_file(path, options);
+                on_done(path, &result);
+                result
+            })
+            .collect()
     }
 
     /// Classify mono samples at 22 050 Hz (`path` only names the track in the result).

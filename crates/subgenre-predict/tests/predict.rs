@@ -237,3 +237,41 @@ fn short_and_broken_files() {
     };
     assert!(predictor.predict_file(&short, &bad_hop).is_err());
 }
+
+#[test]
+fn many_files_at_once_keep_their_order_and_report_each_once() {
+    let predictor = Predictor::embedded().expect("shipped models");
+    let dir = tempfile::tempdir().expect("tmp");
+    let broken = dir.path().join("broken.mp3");
+    std::fs::write(&broken, b"not audio").expect("write");
+    let mut paths: Vec<PathBuf> = demo_clips().into_iter().take(5).map(|(p, _)| p).collect();
+    paths.insert(2, broken.clone());
+    let options = PredictOptions {
+        tempo: false,
+        ..PredictOptions::default()
+    };
+    let seen = std::sync::Mutex::new(Vec::new());
+    let results = predictor.predict_files(&paths, &options, |path, result| {
+        seen.lock()
+            .expect("lock")
+            .push((path.to_path_buf(), result.is_ok()));
+    });
+    assert_eq!(results.len(), paths.len());
+    for (path, result) in paths.iter().zip(&results) {
+        match result {
+            Ok(track) => {
+                assert_eq!(&track.path, path);
+                let alone = predictor.predict_file(path, &options).expect("alone");
+                assert_eq!(track.label, alone.label);
+                assert!((track.confidence - alone.confidence).abs() < 1e-6);
+            }
+            Err(_) => assert_eq!(path, &broken),
+        }
+    }
+    let mut seen = seen.into_inner().expect("lock");
+    seen.sort();
+    let mut expected: Vec<(PathBuf, bool)> =
+        paths.iter().map(|p| (p.clone(), p != &broken)).collect();
+    expected.sort();
+    assert_eq!(seen, expected, "on_done once per file");
+}

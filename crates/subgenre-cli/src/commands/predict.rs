@@ -40,7 +40,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         args.shard
             .map_or(String::new(), |s| format!(" in shard {s}"))
     );
-    let mut journal = match &args.jsonl {
+    let journal = match &args.jsonl {
         Some(path) => {
             let (journal, state) = Journal::open(path, args.resume)
                 .with_context(|| format!("opening {}", path.display()))?;
@@ -72,31 +72,40 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         ..PredictOptions::default()
     };
     let progress = Progress::new("tracks", files.len() as u64);
-    let mut tracks = Vec::new();
-    let mut failures = Failures::default();
-    thread_pool(args.jobs)?.install(|| {
-        for path in &files {
-            let line = match predictor.predict_file(path, &options) {
-                Ok(t) => {
-                    let line = journal.is_some().then(|| json!(t));
-                    tracks.push(t);
-                    line
+    let journal = std::sync::Mutex::new(journal);
+    let journal_error = std::sync::Mutex::new(None);
+    let results = thread_pool(args.jobs)?.install(|| {
+        predictor.predict_files(&files, &options, |path, result| {
+            if let Some(journal) = journal.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                let line = match result {
+                    Ok(t) => json!(t),
+                    Err(e) => json!({"path": path.display().to_string(), "error": e.to_string()}),
+                };
+                if let Err(e) = journal.append(&line) {
+                    let mut first = journal_error.lock().unwrap_or_else(|e| e.into_inner());
+                    first.get_or_insert_with(|| {
+                        anyhow::Error::new(e)
+                            .context(format!("appending to {}", journal.path().display()))
+                    });
                 }
-                Err(e) => {
-                    let line = json!({"path": path.display().to_string(), "error": e.to_string()});
-                    failures.push(path.display().to_string(), e);
-                    Some(line)
-                }
-            };
-            if let (Some(journal), Some(line)) = (journal.as_mut(), line) {
-                journal
-                    .append(&line)
-                    .with_context(|| format!("appending to {}", journal.path().display()))?;
             }
             progress.inc();
+        })
+    });
+    if let Some(e) = journal_error
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
+        return Err(e);
+    }
+    let mut tracks = Vec::new();
+    let mut failures = Failures::default();
+    for (path, result) in files.iter().zip(results) {
+        match result {
+            Ok(t) => tracks.push(t),
+            Err(e) => failures.push(path.display().to_string(), e),
         }
-        anyhow::Ok(())
-    })?;
+    }
     progress.finish();
 
     let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
