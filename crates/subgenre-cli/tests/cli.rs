@@ -754,3 +754,50 @@ fn train_final_fits_train_and_test_parts_and_says_so() {
         stderr(&o)
     );
 }
+
+#[test]
+fn evaluate_measures_similarity_search_without_the_clip_s_own_track() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let out = tempfile::tempdir().expect("tempdir");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/hardtechno-1.sgcnn");
+    let args = [
+        "evaluate",
+        "--model",
+        shipped.to_str().expect("utf-8"),
+        "--all",
+        "--neighbours",
+        "3",
+        "--jobs",
+        "1",
+        "--out",
+        out.path().to_str().expect("utf-8"),
+    ];
+    let o = subgenre(&args, cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("nearest 3 clips of other tracks by embedding"),
+        "{}",
+        stdout(&o)
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("neighbours.json")).expect("neighbours.json"),
+    )
+    .expect("json");
+    assert_eq!(json["k"], 3);
+    // Every demo clip has clips of other tracks to compare with.
+    assert_eq!(json["queries"], 30);
+    let (same, chance) = (
+        json["same_label"].as_f64().expect("same_label"),
+        json["chance"].as_f64().expect("chance"),
+    );
+    // The shipped model has learnt these sub-genres: its embedding finds a clip's own kind
+    // well above the one-in-five of a random pick.
+    assert!((0.1..0.35).contains(&chance), "chance {chance}");
+    assert!(same > chance + 0.2, "same label {same} vs chance {chance}");
+
+    let mut zero = args.to_vec();
+    zero[5] = "0";
+    let o = subgenre(&zero, cache.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--neighbours"), "{}", stderr(&o));
+}

@@ -3,9 +3,11 @@
 pub mod atomic;
 pub mod classes;
 pub mod hash;
+pub mod vector;
 
 pub use atomic::{write_atomic, write_atomic_with};
 pub use hash::Fnv1a;
+pub use vector::cosine_similarity;
 
 /// The crate version, e.g. `0.1.0`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

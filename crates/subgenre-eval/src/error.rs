@@ -43,6 +43,12 @@ pub enum Error {
         /// Length found.
         found: usize,
     },
+    /// A count that must be at least 1 was 0.
+    #[error("{what} must be at least 1")]
+    Zero {
+        /// Which count.
+        what: &'static str,
+    },
     /// A class index at or past the number of classes.
     #[error("{what}[{index}] = {label} is not a class index (there are {n_classes} classes)")]
     LabelOutOfRange {

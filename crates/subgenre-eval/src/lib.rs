@@ -5,6 +5,7 @@
 //!   files and their validation against a data set.
 //! * [`metrics`]: scikit-learn-style classification report, confusion matrix,
 //!   balanced class weights, mean and population std.
+//! * [`neighbours`]: whether an embedding's nearest clips (of other tracks) share a label.
 //! * [`report`]: the `report.json` shape shared by the classic models and the CNNs.
 //! * [`plot`]: a confusion-matrix PNG.
 //! * [`io`]: atomic file writes.
@@ -13,6 +14,7 @@
 pub mod error;
 pub mod io;
 pub mod metrics;
+pub mod neighbours;
 pub mod plot;
 pub mod report;
 pub mod rng;
@@ -23,6 +25,7 @@ pub use metrics::{
     accuracy, balanced_class_weights, mean, std_population, ClassMetrics, ClassificationReport,
     ConfusionMatrix,
 };
+pub use neighbours::{neighbour_agreement, NeighbourAgreement};
 pub use plot::{confusion_png, learning_curves_png, line_charts_png, Panel, Series};
 pub use report::{EpochStats, PerClass, Report, Run, SummaryRow};
 pub use rng::SplitMix64;

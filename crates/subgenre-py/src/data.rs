@@ -28,7 +28,7 @@ pub fn json_value<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny
     py.import("json")?.call_method1("loads", (text,))
 }
 
-fn to_json(value: &impl serde::Serialize) -> Outcome<String> {
+pub(crate) fn to_json(value: &impl serde::Serialize) -> Outcome<String> {
     serde_json::to_string(value).map_err(|e| Failure::Other(format!("serialising: {e}")))
 }
 

@@ -14,7 +14,7 @@ use subgenre_study::{
     TransferPlan, TransferSource,
 };
 
-use crate::data::{classes as class_set, json_value, source};
+use crate::data::{classes as class_set, json_value, source, to_json};
 use crate::errors::{bad_argument, detached, Failure, Outcome};
 use crate::events::python_progress;
 
@@ -55,10 +55,6 @@ where
 
 fn cache_of(cache: Option<PathBuf>) -> Outcome<Cache> {
     Cache::new(cache).map_err(|e| Failure::Other(e.to_string()))
-}
-
-fn report_text(value: &impl serde::Serialize) -> Outcome<String> {
-    serde_json::to_string(value).map_err(|e| Failure::Other(format!("serialising: {e}")))
 }
 
 /// The settings a grid of CNN runs takes from Python.
@@ -125,7 +121,7 @@ fn run_grid(
             reasons.join("; ")
         )));
     }
-    report_text(&outcome.report)
+    to_json(&outcome.report)
 }
 
 /// The grids of `train` and `experiment` (`kind`); `subgenre.train` and
@@ -198,9 +194,12 @@ pub fn grid<'py>(
 /// `all=True` (every clip) choose another; `images` scores class folders of images instead
 /// of the data set. Returns the report (per-class precision/recall/F1, confusion matrix) as a
 /// dict, also written to `out/report.json` with `confusion.png` when `out` is given.
+/// `neighbours=K` also measures similarity search on the scored clips: the share of each
+/// clip's K nearest clips of other tracks (cosine of the models' embeddings) with its label,
+/// beside chance, under the dict's `"neighbours"` key (and in `out/neighbours.json`).
 #[pyfunction]
 #[pyo3(signature = (models, data=None, *, seed=None, split=None, all=false, images=None,
-    out=None, jobs=None, cache=None, progress=None))]
+    out=None, neighbours=None, jobs=None, cache=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate<'py>(
     py: Python<'py>,
@@ -211,6 +210,7 @@ pub fn evaluate<'py>(
     all: bool,
     images: Option<PathBuf>,
     out: Option<PathBuf>,
+    neighbours: Option<usize>,
     jobs: Option<usize>,
     cache: Option<PathBuf>,
     progress: Option<Bound<'py, PyAny>>,
@@ -221,7 +221,7 @@ pub fn evaluate<'py>(
         Err(_) => models.extract()?,
     };
     let callback = progress.map(Bound::unbind);
-    let text = detached(py, || {
+    let (text, agreement) = detached(py, || {
         let cache = cache_of(cache)?;
         let mut plan = EvaluatePlan::new(models, source(data, Some(cache.root().to_path_buf()))?);
         plan.images = images;
@@ -239,10 +239,16 @@ pub fn evaluate<'py>(
         };
         plan.jobs = jobs;
         plan.out = out;
+        plan.neighbours = neighbours;
         let evaluation = plan.run(&cache, &python_progress(callback))?;
-        report_text(&evaluation.report)
+        let agreement = evaluation.neighbours.as_ref().map(to_json).transpose()?;
+        Ok((to_json(&evaluation.report)?, agreement))
     })?;
-    json_value(py, &text)
+    let report = json_value(py, &text)?;
+    if let Some(agreement) = agreement {
+        report.set_item("neighbours", json_value(py, &agreement)?)?;
+    }
+    Ok(report)
 }
 
 /// Fine-tune a trained model on class folders (`subgenre transfer`), or train its network
@@ -309,7 +315,7 @@ pub fn transfer<'py>(
                 reasons.join("; ")
             )));
         }
-        report_text(&outcome.report)
+        to_json(&outcome.report)
     })?;
     json_value(py, &text)
 }
@@ -347,7 +353,7 @@ pub fn reproduce<'py>(
         plan.gtzan = gtzan;
         plan.jobs = jobs;
         let outcome = plan.run(&cache, &python_progress(callback))?;
-        report_text(&outcome.report)
+        to_json(&outcome.report)
     })?;
     json_value(py, &text)
 }

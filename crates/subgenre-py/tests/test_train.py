@@ -68,6 +68,13 @@ def test_evaluate_scores_the_model_on_its_test_part(trained, tmp_path):
     assert (tmp_path / "report.json").is_file() and (tmp_path / "confusion.png").is_file()
     every = subgenre.evaluate([model], cache=cache, all=True)
     assert every["features"].startswith("all ")
+    assert "neighbours" not in every
+    near = subgenre.evaluate(model, cache=cache, all=True, neighbours=2)
+    assert near["neighbours"]["k"] == 2
+    # The demo set's 30 clips come from 30 tracks: each has 29 candidates, 5 of its label.
+    assert near["neighbours"]["queries"] == 30
+    assert near["neighbours"]["chance"] == pytest.approx(5 / 29)
+    assert 0.0 <= near["neighbours"]["same_label"] <= 1.0
 
 
 def test_bad_settings_raise_value_error_naming_them(tmp_path):

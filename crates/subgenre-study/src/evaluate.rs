@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use subgenre_cnn::{Ensemble, ModelSpec};
 use subgenre_dataset::{Cache, ClassSet};
-use subgenre_eval::{group_split, ClassificationReport, Report, Run, Split};
+use subgenre_eval::{
+    group_split, neighbour_agreement, ClassificationReport, NeighbourAgreement, Report, Run, Split,
+};
 use subgenre_extract::image::Interpolation;
 use subgenre_predict::ModelInput;
 
@@ -40,8 +42,11 @@ pub struct EvaluatePlan {
     pub images: Option<PathBuf>,
     pub part: ScoredPart,
     pub jobs: Option<usize>,
-    /// Where to write `report.json` and `confusion.png`.
+    /// Where to write `report.json` and `confusion.png` (and `neighbours.json`).
     pub out: Option<PathBuf>,
+    /// Also measure similarity search on the scored clips: each clip's this many nearest
+    /// clips of other tracks by the models' embeddings (see [`neighbour_agreement`]).
+    pub neighbours: Option<usize>,
 }
 
 /// The scores and what they are of.
@@ -59,6 +64,8 @@ pub struct Evaluation {
     pub report_path: Option<PathBuf>,
     /// Inputs that could not be made: (what, reason).
     pub failures: Vec<(String, String)>,
+    /// With [`EvaluatePlan::neighbours`]: how often the nearest clips share the label.
+    pub neighbours: Option<NeighbourAgreement>,
 }
 
 impl EvaluatePlan {
@@ -70,6 +77,7 @@ impl EvaluatePlan {
             part: ScoredPart::Trained,
             jobs: None,
             out: None,
+            neighbours: None,
         }
     }
 
@@ -154,8 +162,21 @@ impl EvaluatePlan {
         let samples = inputs.samples(&part);
         let (pixels, labels): (Vec<Vec<f32>>, Vec<usize>) =
             samples.into_iter().map(|s| (s.pixels, s.label)).unzip();
-        let y_pred =
-            subgenre_cnn::with_threads(self.jobs.unwrap_or(0), || ensemble.predict(&pixels, 64))?;
+        let (probs, embeddings) = subgenre_cnn::with_threads(self.jobs.unwrap_or(0), || {
+            if self.neighbours.is_some() {
+                ensemble.predict_proba_embedded(&pixels, 64)
+            } else {
+                Ok((ensemble.predict_proba(&pixels, 64)?, Vec::new()))
+            }
+        })?;
+        let y_pred: Vec<usize> = probs.iter().map(|p| subgenre_cnn::argmax(p)).collect();
+        let neighbours = match self.neighbours {
+            Some(k) => {
+                let groups: Vec<&str> = part.iter().map(|&i| inputs.groups[i].as_str()).collect();
+                Some(neighbour_agreement(&embeddings, &labels, &groups, k)?)
+            }
+            None => None,
+        };
         let scores = ClassificationReport::new(&labels, &y_pred, &spec.classes)?;
         let n = self.models.len();
         let name = match n {
@@ -190,6 +211,12 @@ impl EvaluatePlan {
                     &scores.confusion,
                     &spec.arch.to_string(),
                 )?;
+                if let Some(agreement) = &neighbours {
+                    let path = out.join("neighbours.json");
+                    let json = serde_json::to_vec_pretty(agreement)
+                        .map_err(|e| StudyError::Report(e.to_string()))?;
+                    subgenre_core::write_atomic(&path, &json).map_err(|e| StudyError::io(&path, e))?;
+                }
                 Some(path)
             }
             None => None,
@@ -202,6 +229,7 @@ impl EvaluatePlan {
             report,
             report_path,
             failures: inputs.failures,
+            neighbours,
         })
     }
 

@@ -364,6 +364,11 @@ pub struct EvaluateArgs {
     /// Where to write report.json and the confusion matrix PNG (optional).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also measure similarity search (`library similar`) on the scored clips: the share of
+    /// each clip's K nearest clips by the models' embeddings (cosine) that have its label,
+    /// beside the share at random; neighbours never come from the clip's own track.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub neighbours: Option<u64>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,

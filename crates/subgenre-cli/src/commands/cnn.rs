@@ -79,6 +79,7 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
     };
     plan.jobs = args.jobs;
     plan.out.clone_from(&args.out);
+    plan.neighbours = args.neighbours.map(|k| k as usize);
     let evaluation = plan.run(cache, &study_events()).map_err(study_error)?;
     let spec = &evaluation.spec;
     println!(
@@ -90,6 +91,13 @@ pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
         evaluation.what,
         evaluation.scores.render(4)
     );
+    if let Some(n) = &evaluation.neighbours {
+        println!(
+            "nearest {} clips of other tracks by embedding: {:.3} share the clip's label \
+             (chance {:.3}; {} clips)",
+            n.k, n.same_label, n.chance, n.queries
+        );
+    }
     if let Some(path) = &evaluation.report_path {
         println!("report -> {}", path.display());
     }

@@ -254,6 +254,7 @@ def evaluate(
     all: bool = False,
     images: Optional[_Path] = None,
     out: Optional[_Path] = None,
+    neighbours: Optional[int] = None,
     jobs: Optional[int] = None,
     cache: Optional[_Path] = None,
     progress: _Progress = None,
