@@ -220,11 +220,11 @@ impl CpuCnn {
         let channels = self.blocks.last().map_or(1, |b| b.channels_out);
         Ok(match self.features {
             Features::Flatten => x,
-            Features::MeanTime => x.chunks(w).map(|row| mean(row)).collect(),
+            Features::MeanTime => x.chunks(w).map(mean).collect(),
             Features::MeanBoth => (0..channels)
                 .map(|c| {
                     let plane = &x[c * h * w..(c + 1) * h * w];
-                    let rows: Vec<f32> = plane.chunks(w).map(|row| mean(row)).collect();
+                    let rows: Vec<f32> = plane.chunks(w).map(mean).collect();
                     mean(&rows)
                 })
                 .collect(),

@@ -187,7 +187,7 @@ fn every_format_takes_the_label_and_keeps_its_audio() -> TestResult {
                 .analysis
                 .label;
             assert_eq!(
-                field(f, key.clone())?.as_deref(),
+                field(f, key)?.as_deref(),
                 Some(label.as_str()),
                 "{field_choice:?} of {}",
                 f.display()
