@@ -377,13 +377,14 @@ impl Predictor {
         }
         let best = argmax(&mean_probs);
         let confidence = mean_probs[best];
-        let tempo_bpm = match options.tempo {
-            true => Some(track_tempo(samples)?),
-            false => None,
-        };
         let label = match options.min_confidence {
             Some(p) if confidence < p => UNCERTAIN.to_string(),
             _ => classes[best].clone(),
+        };
+        let tempo_bpm = if options.tempo {
+            Some(track_tempo(samples)?)
+        } else {
+            None
         };
         Ok(TrackPrediction {
             path: path.to_path_buf(),

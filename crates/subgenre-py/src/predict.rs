@@ -187,19 +187,23 @@ impl Predictor {
         hop: f64,
         name: &str,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        enum Source {
+            Bytes(Vec<u8>),
+            File(PathBuf),
+        }
         let load = subgenre_audio::LoadOptions::default();
-        let encoded: Result<Vec<u8>, PathBuf> = match source.cast::<PyBytes>() {
-            Ok(bytes) => Ok(bytes.as_bytes().to_vec()),
-            Err(_) => Err(source.extract().map_err(|_| {
+        let source = match source.cast::<PyBytes>() {
+            Ok(bytes) => Source::Bytes(bytes.as_bytes().to_vec()),
+            Err(_) => Source::File(source.extract().map_err(|_| {
                 bad_argument("source", "give a file path or the bytes of an encoded file")
                     .into_pyerr(py)
             })?),
         };
         let name = PathBuf::from(name);
         let (starts, inputs) = detached(py, move || {
-            let audio = match encoded {
-                Ok(bytes) => subgenre_audio::load_bytes(bytes, &name, &load)?,
-                Err(path) => subgenre_audio::load(&path, &load)?,
+            let audio = match source {
+                Source::Bytes(bytes) => subgenre_audio::load_bytes(bytes, &name, &load)?,
+                Source::File(path) => subgenre_audio::load(&path, &load)?,
             };
             Ok(self
                 .pool
