@@ -351,6 +351,14 @@ fn train_resume_and_evaluate_on_the_demo() {
     let o = subgenre(&train, cache.path());
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("finished earlier"), "{}", stdout(&o));
+    // A finished run kept without its model (to save space) is reused, not trained again.
+    let (model_file, aside) = (run_dir.join("model.sgcnn"), out.path().join("model.aside"));
+    std::fs::rename(&model_file, &aside).expect("move the model aside");
+    let o = subgenre(&train, cache.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("finished earlier"), "{}", stdout(&o));
+    assert!(!model_file.exists(), "retrained");
+    std::fs::rename(&aside, &model_file).expect("put the model back");
     // Other settings on the same folder are refused, not mixed in.
     let mut other = train.to_vec();
     other.extend(["--lr", "0.01"]);

@@ -2,7 +2,7 @@
 //!
 //!     cargo run --release -p subgenre-cnn --example bench_epoch -- \
 //!         [--arch cnn_drop_first] [--size 128] [--train 900] [--val 200] [--epochs 1] \
-//!         [--threads 1] [--batch 64] [--default-malloc]
+//!         [--threads 1] [--batch 64] [--default-malloc] [--burn-ops]
 //!
 //! Run it under `/usr/bin/time -v` for the peak resident memory. Each epoch line is what a
 //! real run prints: training (forward, backward, Adam), validation, and the checkpoint write.
@@ -63,6 +63,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     // What the CLI should do too (see its docs); `--default-malloc` measures without it.
     let tuned = !args.iter().any(|a| a == "--default-malloc") && subgenre_cnn::keep_freed_memory();
+    // `--burn-ops`: burn's own convolution and pooling instead of `subgenre_cnn::train_ops`.
+    let burn_ops = args.iter().any(|a| a == "--burn-ops");
+    subgenre_cnn::train_ops::set_burn_ops_only(burn_ops);
     let arch: Arch = arg(&args, "--arch", "cnn_drop_first".to_string()).parse()?;
     let size = arg(&args, "--size", 128usize);
     let n_train = arg(&args, "--train", 900usize);
@@ -78,8 +81,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_batch_size(batch);
     let dir = std::env::temp_dir().join(format!("subgenre-cnn-bench-{}", std::process::id()));
     println!(
-        "{arch} {size}x{size}, batch {batch}, {n_train} train / {n_val} val clips, {threads} thread(s), backend {}, malloc {}",
+        "{arch} {size}x{size}, batch {batch}, {n_train} train / {n_val} val clips, {threads} thread(s), backend {}{}, malloc {}",
         subgenre_cnn::backend_name(),
+        if burn_ops { " (burn's own conv and pooling)" } else { "" },
         if tuned { "keeps freed memory" } else { "default" }
     );
     let start = Instant::now();

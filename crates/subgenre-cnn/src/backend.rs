@@ -6,10 +6,12 @@
 //! best GPU that Vulkan finds (through wgpu and SPIR-V). Training wraps the device with
 //! `device.autodiff()`; inference uses the plain device.
 //!
-//! Why two GPU features: burn's CUDA backend (cubecl-cuda 0.11) builds LLVM's NVPTX code
+//! Why three GPU features: burn's CUDA backend (cubecl-cuda 0.11) builds LLVM's NVPTX code
 //! generator, whose build script downloads a prebuilt LLVM from GitHub; on a machine without
 //! that access (this project's build machines) `cuda` does not build. `vulkan` needs no
-//! download at build time, only a Vulkan driver where it runs (NVIDIA's driver has one).
+//! download at build time, only a Vulkan driver where it runs (NVIDIA's driver has one), but
+//! runs burn's own kernels. `tch` runs on LibTorch (cuDNN's kernels, as PyTorch), linked
+//! against the libtorch of an installed PyTorch 2.9.0 wheel (from the package registry).
 
 use burn::tensor::Device;
 
@@ -19,23 +21,29 @@ pub fn default_device() -> Device {
     {
         Device::cuda(0)
     }
-    #[cfg(all(feature = "vulkan", not(feature = "cuda")))]
+    #[cfg(all(feature = "tch", not(feature = "cuda")))]
+    {
+        Device::libtorch_cuda(0)
+    }
+    #[cfg(all(feature = "vulkan", not(any(feature = "cuda", feature = "tch"))))]
     {
         Device::vulkan(burn::tensor::DeviceKind::DefaultDevice)
     }
-    #[cfg(not(any(feature = "cuda", feature = "vulkan")))]
+    #[cfg(not(any(feature = "cuda", feature = "tch", feature = "vulkan")))]
     {
         Device::flex()
     }
 }
 
-/// Whether [`default_device`] is a GPU (a `cuda` or `vulkan` build).
-pub const ON_GPU: bool = cfg!(any(feature = "cuda", feature = "vulkan"));
+/// Whether [`default_device`] is a GPU (a `cuda`, `tch` or `vulkan` build).
+pub const ON_GPU: bool = cfg!(any(feature = "cuda", feature = "tch", feature = "vulkan"));
 
-/// A short name for reports: `flex-cpu`, `cuda` or `vulkan`.
+/// A short name for reports: `flex-cpu`, `cuda`, `libtorch-cuda` or `vulkan`.
 pub fn backend_name() -> &'static str {
     if cfg!(feature = "cuda") {
         "cuda"
+    } else if cfg!(feature = "tch") {
+        "libtorch-cuda"
     } else if cfg!(feature = "vulkan") {
         "vulkan"
     } else {

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::error::{CnnError, Result};
 use crate::inference::ProbsAndEmbeddings;
+use crate::kernels::{im2col_3x3, matmul, pooled};
 use crate::model::{Cnn, Features};
 
 /// One conv block: 3x3 "same" convolution (batch norm folded in), ReLU, "valid" max pooling.
@@ -242,10 +243,6 @@ struct Scratch {
     conv: Vec<f32>,
 }
 
-fn pooled(size: usize, kernel: usize, stride: usize) -> Option<usize> {
-    (size >= kernel && stride > 0 && kernel > 0).then(|| (size - kernel) / stride + 1)
-}
-
 fn mean(values: &[f32]) -> f32 {
     values.iter().sum::<f32>() / values.len().max(1) as f32
 }
@@ -255,47 +252,6 @@ fn softmax(logits: &[f32]) -> Vec<f32> {
     let exp: Vec<f32> = logits.iter().map(|v| (v - max).exp()).collect();
     let sum: f32 = exp.iter().sum();
     exp.iter().map(|v| v / sum).collect()
-}
-
-/// The 3x3 neighbourhoods of output rows `rows` of a `[channels, h, w]` image with zero
-/// padding: row `c * 9 + dy * 3 + dx` of `cols` (`[channels * 9, rows.len() * w]`) holds
-/// pixel `(y + dy - 1, x + dx - 1)` of channel `c` at column `(y - rows.start) * w + x`, the
-/// weight's `[C_out, C_in, 3, 3]` order.
-fn im2col_3x3(
-    image: &[f32],
-    channels: usize,
-    [h, w]: [usize; 2],
-    rows: std::ops::Range<usize>,
-    cols: &mut [f32],
-) {
-    let hw = h * w;
-    let n = rows.len() * w;
-    for c in 0..channels {
-        let plane = &image[c * hw..(c + 1) * hw];
-        for dy in 0..3 {
-            for dx in 0..3 {
-                let row = &mut cols[(c * 9 + dy * 3 + dx) * n..][..n];
-                for (y, out) in rows.clone().zip(row.chunks_mut(w)) {
-                    let Some(sy) = (y + dy).checked_sub(1).filter(|&sy| sy < h) else {
-                        out.fill(0.0);
-                        continue;
-                    };
-                    let src = &plane[sy * w..(sy + 1) * w];
-                    match dx {
-                        0 => {
-                            out[0] = 0.0;
-                            out[1..].copy_from_slice(&src[..w - 1]);
-                        }
-                        1 => out.copy_from_slice(src),
-                        _ => {
-                            out[..w - 1].copy_from_slice(&src[1..]);
-                            out[w - 1] = 0.0;
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// `relu(conv + bias)` max-pooled: pooling the pre-activation and adding the bias after is the
@@ -360,65 +316,6 @@ fn affine(layer: &Dense, x: &[f32], rows: usize) -> Result<Vec<f32>> {
         }
     }
     Ok(y)
-}
-
-/// `dst = lhs x rhs` for row-major `lhs` `[m, k]` and `rhs` `[k, n]`, `dst` `[m, n]` with
-/// rows `dst_row_stride` apart, on the calling thread (the callers spread images over
-/// threads).
-fn matmul(
-    dst: &mut [f32],
-    dst_row_stride: usize,
-    lhs: &[f32],
-    rhs: &[f32],
-    [m, k, n]: [usize; 3],
-) -> Result<()> {
-    let dst_needed = m.saturating_sub(1) * dst_row_stride + n;
-    if dst.len() < dst_needed || dst_row_stride < n || lhs.len() != m * k || rhs.len() != k * n {
-        return Err(CnnError::Tensor(format!(
-            "matrix product of [{m}, {k}] and [{k}, {n}] given {}, {} and {} values (row \
-             stride {dst_row_stride})",
-            lhs.len(),
-            rhs.len(),
-            dst.len()
-        )));
-    }
-    if m == 0 || n == 0 {
-        return Ok(());
-    }
-    if k == 0 {
-        for row in dst.chunks_mut(dst_row_stride).take(m) {
-            row[..n].fill(0.0);
-        }
-        return Ok(());
-    }
-    let (n_, k_, dst_rs) = (n as isize, k as isize, dst_row_stride as isize);
-    // SAFETY: `lhs` and `rhs` hold exactly the [m, k] and [k, n] row-major matrices their
-    // strides describe, `dst` at least the [m, n] one with rows `dst_row_stride` apart (all
-    // checked above), and `dst` does not alias the inputs (&mut).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            dst_rs,
-            false,
-            lhs.as_ptr(),
-            1,
-            k_,
-            rhs.as_ptr(),
-            1,
-            n_,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@
 //! [burn](https://burn.dev) 0.22: the networks ([`model`]), samples and batches ([`data`]),
 //! training with burn-train's learner ([`training`]), saved models, ensembles and prediction
 //! ([`inference`]), and the backend choice ([`backend`]: Flex on the CPU by default, CUDA with
-//! the `cuda` feature, any Vulkan GPU with `vulkan`).
+//! the `cuda` feature or through LibTorch with `tch`, any Vulkan GPU with `vulkan`).
 //!
 //! Performance on the CPU (cnn_drop_first, 128x128, batch 64, 900 training + 200 validation
-//! clips, release build, idle 2-core VM): ~35 s per epoch on one thread with
-//! [`keep_freed_memory`] called first (without it glibc unmaps every large tensor: 12 s more
-//! an epoch in page faults when last measured, at 54 s), ~21 s on two threads; peak RSS ~0.99 GB; `compact` ~22 s and
-//! ~13 s. `examples/bench_epoch.rs` measures it, `examples/op_bench.rs` times each layer.
+//! clips, idle 2-core VM, 2026-12-03): ~29 s per epoch on one thread with [`keep_freed_memory`]
+//! called first, ~17 s on two; peak RSS ~0.67 GB; `compact` ~16 s and ~10 s. On the CPU each
+//! conv block's convolution and ReLU + max pooling run this crate's own forward and backward
+//! passes ([`train_ops`]; burn's own took 63 s and 36 s). `examples/bench_epoch.rs` measures
+//! it (`--burn-ops` for burn's), `examples/op_bench.rs` times each layer.
 //!
 //! ```no_run
 //! use subgenre_cnn::{Arch, Sample, TrainConfig, train, save_model, ModelSpec, InputSpec};
@@ -33,7 +34,9 @@ pub mod cpu;
 pub mod data;
 pub mod error;
 pub mod inference;
+mod kernels;
 pub mod model;
+pub mod train_ops;
 pub mod training;
 
 pub use backend::{backend_name, default_device, keep_freed_memory, with_threads};
@@ -45,7 +48,7 @@ pub use inference::{
     predict_proba_burn, predict_proba_embedded, read_spec, save_model, Ensemble, InputSpec,
     ModelSpec, ProbsAndEmbeddings, SavedModel,
 };
-pub use model::{conv3x3_as_product, freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
+pub use model::{freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
 pub use training::{
     remove_checkpoints, train, train_from, EpochLog, OptimizerConfig, TrainConfig, TrainOutcome,
 };

@@ -34,7 +34,7 @@ use burn::{
         PaddingConfig2d,
     },
     prelude::*,
-    tensor::{activation::relu, ops::PadMode},
+    tensor::activation::relu,
 };
 use serde::{Deserialize, Serialize};
 
@@ -189,58 +189,14 @@ pub struct ConvBlock {
 impl ConvBlock {
     /// `[B, C_in, H, W]` -> `[B, C_out, H', W']`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        // Every block's convolution is 3x3 "same" (see `conv3x3`).
-        let x = if self.conv.weight.dims()[1] == 1 && !crate::backend::ON_GPU {
-            conv3x3_as_product(&self.conv, x)
-        } else {
-            self.conv.forward(x)
-        };
+        // On the CPU both steps run this crate's own kernels (see `train_ops`).
+        let x = crate::train_ops::conv3x3(&self.conv, x);
         let x = match &self.norm {
             Some(norm) => norm.forward(x),
             None => x,
         };
-        self.pool.forward(relu(x))
+        crate::train_ops::relu_max_pool(&self.pool, x)
     }
-}
-
-/// `conv` (3x3, "same" padding, stride 1, no dilation, one group) applied as a matrix product
-/// of the kernel and the input's 3x3 neighbourhoods: `[C_out, C_in * 9] x [C_in * 9, H * W]` per
-/// image. Same weights and outputs up to float rounding; gradients reach the kernel and bias
-/// (and the input when it is tracked).
-///
-/// [`ConvBlock`] uses it for one-channel inputs on the CPU backend, where a convolution goes
-/// through a generic im2col whose per-element bounds checks cost far more than the 9-term
-/// products. Measured with `examples/op_bench.rs` (1 -> 32 channels, 128x128, batch 64, one
-/// core): forward 376 -> 195 ms, forward and backward 952 -> 374 ms. With 32 or 64 input
-/// channels it is slower than the backend's own convolution (same bench), so those stay.
-pub fn conv3x3_as_product(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    let [batch, channels_in, height, width] = x.dims();
-    let channels_out = conv.weight.dims()[0];
-    let padded = x.pad((1, 1, 1, 1), PadMode::Constant(0.0));
-    let mut shifted = Vec::with_capacity(9);
-    // Row-major over the kernel: stacked after the channel axis, the rows come out in the
-    // weight's [C_out, C_in, 3, 3] order.
-    for dy in 0..3 {
-        for dx in 0..3 {
-            shifted.push(padded.clone().slice([
-                0..batch,
-                0..channels_in,
-                dy..dy + height,
-                dx..dx + width,
-            ]));
-        }
-    }
-    let neighbourhoods =
-        Tensor::stack::<5>(shifted, 2).reshape([batch, channels_in * 9, height * width]);
-    let kernel = conv
-        .weight
-        .val()
-        .reshape([1, channels_out, channels_in * 9]);
-    let mut y = kernel.matmul(neighbourhoods);
-    if let Some(bias) = &conv.bias {
-        y = y + bias.val().reshape([1, channels_out, 1]);
-    }
-    y.reshape([batch, channels_out, height, width])
 }
 
 /// A network of this crate: conv blocks, then a two-layer classifier.
@@ -574,42 +530,9 @@ pub fn freeze(model: Cnn, n: usize) -> Cnn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::{Distribution, Tolerance};
 
     fn device() -> Device {
         crate::backend::default_device()
-    }
-
-    #[test]
-    fn conv_as_product_matches_conv2d() {
-        let ad = device().autodiff();
-        for channels_in in [1, 2] {
-            let conv = conv3x3(channels_in, 6, true, &ad);
-            // A non-zero bias, and a non-square input, so rows and columns cannot be swapped
-            // unnoticed.
-            let bias = Tensor::<1>::from_floats([0.1, -0.2, 0.3, 0.0, 0.5, -0.6], &ad);
-            let conv = Conv2d {
-                bias: Some(Param::from_tensor(bias)),
-                ..conv
-            };
-            let input = Tensor::<4>::random([3, channels_in, 7, 11], Distribution::Default, &ad);
-            let direct = conv.forward(input.clone());
-            let product = conv3x3_as_product(&conv, input);
-            direct
-                .to_data()
-                .assert_approx_eq::<f32>(&product.to_data(), Tolerance::default());
-            // The kernel's gradient is the same by either route.
-            let weight_grad = |y: Tensor<4>| {
-                let grads = (y.clone() * y).sum().backward();
-                conv.weight
-                    .val()
-                    .grad(&grads)
-                    .expect("weight grad")
-                    .to_data()
-            };
-            weight_grad(direct)
-                .assert_approx_eq::<f32>(&weight_grad(product), Tolerance::default());
-        }
     }
 
     #[test]

@@ -64,7 +64,13 @@ pub fn neighbour_agreement<G: AsRef<str>>(
         same_total += same(&candidates) as f64 / candidates.len() as f64;
         queries += 1;
     }
-    let mean = |total: f64| if queries == 0 { 0.0 } else { total / queries as f64 };
+    let mean = |total: f64| {
+        if queries == 0 {
+            0.0
+        } else {
+            total / queries as f64
+        }
+    };
     Ok(NeighbourAgreement {
         k,
         queries,
@@ -108,7 +114,12 @@ mod tests {
     fn neighbours_from_the_query_s_own_track_never_count() -> Result<()> {
         // Each label's clips all come from one track: left to other tracks, every nearest
         // neighbour has the other label.
-        let e = vec![vec![1.0, 0.0], vec![1.0, 0.1], vec![0.0, 1.0], vec![0.1, 1.0]];
+        let e = vec![
+            vec![1.0, 0.0],
+            vec![1.0, 0.1],
+            vec![0.0, 1.0],
+            vec![0.1, 1.0],
+        ];
         let got = neighbour_agreement(&e, &[0, 0, 1, 1], &["a", "a", "b", "b"], 2)?;
         assert_eq!(got.same_label, 0.0);
         assert_eq!(got.chance, 0.0);

@@ -215,7 +215,8 @@ impl EvaluatePlan {
                     let path = out.join("neighbours.json");
                     let json = serde_json::to_vec_pretty(agreement)
                         .map_err(|e| StudyError::Report(e.to_string()))?;
-                    subgenre_core::write_atomic(&path, &json).map_err(|e| StudyError::io(&path, e))?;
+                    subgenre_core::write_atomic(&path, &json)
+                        .map_err(|e| StudyError::io(&path, e))?;
                 }
                 Some(path)
             }
