@@ -23,6 +23,9 @@ pub fn default_device() -> Device {
     }
     #[cfg(all(feature = "tch", not(feature = "cuda")))]
     {
+        // burn 0.22 marks burn-tch deprecated (to be removed in a later release); it is still
+        // the one CUDA path that builds from the package registries alone.
+        #[allow(deprecated)]
         Device::libtorch_cuda(0)
     }
     #[cfg(all(feature = "vulkan", not(any(feature = "cuda", feature = "tch"))))]

@@ -39,6 +39,7 @@ use burn::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CnnError, Result};
+use crate::kernels::pooled;
 
 /// The networks this crate builds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -213,11 +214,6 @@ pub struct Cnn {
     pub(crate) features: Features,
     #[module(skip)]
     config: ModelConfig,
-}
-
-/// Output size of a Keras "valid" pooling.
-fn pooled(size: usize, kernel: usize, stride: usize) -> Option<usize> {
-    (size >= kernel && stride > 0).then(|| (size - kernel) / stride + 1)
 }
 
 /// One conv block of a plan.
