@@ -2,9 +2,10 @@
 //! [`Cnn::forward`] in eval mode to float rounding.
 //!
 //! Why: a trained network only runs forward, and it does not need what training needs. Each
-//! convolution block becomes one matrix product of the (batch-norm-folded) kernel and the
-//! image's 3x3 neighbourhoods (`[C_out, C_in * 9] x [C_in * 9, H * W]`, one image at a time
-//! on one thread, images spread over the rayon pool), with the bias, ReLU and max pooling
+//! convolution block becomes matrix products of the (batch-norm-folded) kernel and the image:
+//! Winograd's F(2x2, 3x3) from 8 input channels on (`winograd.rs`), else one product
+//! with the 3x3 neighbourhoods (`[C_out, C_in * 9] x [C_in * 9, H * W]`); one image at a time
+//! on one thread, images spread over the rayon pool, with the bias, ReLU and max pooling
 //! fused into one pass over its output; the dense layers run as one product per batch. No
 //! tensor graph, no layout changes, no separate passes for batch norm, bias and ReLU.
 
@@ -14,6 +15,7 @@ use crate::error::{CnnError, Result};
 use crate::inference::ProbsAndEmbeddings;
 use crate::kernels::{im2col_3x3, matmul, pooled};
 use crate::model::{Cnn, Features};
+use crate::winograd::{self, Winograd3x3, WinogradScratch};
 
 /// One conv block: 3x3 "same" convolution (batch norm folded in), ReLU, "valid" max pooling.
 #[derive(Clone, Debug)]
@@ -22,6 +24,8 @@ struct Block {
     channels_out: usize,
     /// `[C_out, C_in * 9]`, row major.
     kernel: Vec<f32>,
+    /// The same kernel transformed, where the block has enough input channels for it.
+    winograd: Option<Winograd3x3>,
     bias: Vec<f32>,
     pool_kernel: [usize; 2],
     pool_stride: [usize; 2],
@@ -107,10 +111,14 @@ impl CpuCnn {
                     bias[c] = (bias[c] - mean[c]) * scale + beta[c];
                 }
             }
+            let winograd = (channels_in >= winograd::MIN_CHANNELS_IN)
+                .then(|| Winograd3x3::new(&kernel, channels_out, channels_in))
+                .transpose()?;
             blocks.push(Block {
                 channels_in,
                 channels_out,
                 kernel,
+                winograd,
                 bias,
                 pool_kernel: block.pool.kernel_size,
                 pool_stride: block.pool.stride,
@@ -188,22 +196,26 @@ impl CpuCnn {
             let hw = h * w;
             let k = block.channels_in * 9;
             scratch.conv.resize(block.channels_out * hw, 0.0);
-            // A band of output rows at a time, so its neighbourhoods stay in cache while the
-            // product reads them.
-            let band = (CACHED_VALUES / (k * w)).clamp(1, h);
-            for y0 in (0..h).step_by(band) {
-                let rows = y0..(y0 + band).min(h);
-                let columns = rows.len() * w;
-                scratch.cols.resize(k * columns, 0.0);
-                let cols = &mut scratch.cols[..k * columns];
-                im2col_3x3(&x, block.channels_in, [h, w], rows, cols);
-                matmul(
-                    &mut scratch.conv[y0 * w..],
-                    hw,
-                    &block.kernel,
-                    cols,
-                    [block.channels_out, k, columns],
-                )?;
+            if let Some(winograd) = &block.winograd {
+                winograd.conv(&x, [h, w], &mut scratch.conv, &mut scratch.winograd)?;
+            } else {
+                // A band of output rows at a time, so its neighbourhoods stay in cache while the
+                // product reads them.
+                let band = (CACHED_VALUES / (k * w)).clamp(1, h);
+                for y0 in (0..h).step_by(band) {
+                    let rows = y0..(y0 + band).min(h);
+                    let columns = rows.len() * w;
+                    scratch.cols.resize(k * columns, 0.0);
+                    let cols = &mut scratch.cols[..k * columns];
+                    im2col_3x3(&x, block.channels_in, [h, w], rows, cols);
+                    matmul(
+                        &mut scratch.conv[y0 * w..],
+                        hw,
+                        &block.kernel,
+                        cols,
+                        [block.channels_out, k, columns],
+                    )?;
+                }
             }
             let (ph, pw) = (
                 pooled(h, block.pool_kernel[0], block.pool_stride[0]),
@@ -241,6 +253,7 @@ const CACHED_VALUES: usize = 64 * 1024;
 struct Scratch {
     cols: Vec<f32>,
     conv: Vec<f32>,
+    winograd: WinogradScratch,
 }
 
 fn mean(values: &[f32]) -> f32 {

@@ -38,6 +38,7 @@ mod kernels;
 pub mod model;
 pub mod train_ops;
 pub mod training;
+mod winograd;
 
 pub use backend::{backend_name, default_device, keep_freed_memory, with_threads};
 pub use cpu::CpuCnn;

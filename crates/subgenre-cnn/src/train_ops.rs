@@ -5,10 +5,13 @@
 //! Why: on Flex, a convolution goes through a generic im2col with per-element bounds checks, its
 //! backward through burn's default (a transposed convolution for the input, another convolution
 //! for the weights), and max pooling through a generic kernel that recomputes window bounds for
-//! every output. Here each image's convolution is one `[C_out, C_in * 9] x [C_in * 9, H * W]`
-//! product (gemm), its backward two more (kernel^T x output gradient, scattered back; output
-//! gradient x neighbourhoods^T), and the pooling one pass that remembers where each maximum came
-//! from, so its backward is one scatter. `examples/op_bench.rs` times each beside burn's own.
+//! every output. Here each image's convolution, its input gradient and its kernel gradient run
+//! by Winograd's F(2x2, 3x3) from 8 input channels on (`winograd.rs`: 16 small gemm
+//! products per band of tiles), and the thin first block as one `[C_out, C_in * 9] x
+//! [C_in * 9, H * W]` product with the image's neighbourhoods (backward: kernel^T x output
+//! gradient, scattered back; output gradient x neighbourhoods^T); the pooling is one pass that
+//! remembers where each maximum came from, so its backward is one scatter.
+//! `examples/op_bench.rs` times each beside burn's own.
 //!
 //! [`conv3x3`] and [`relu_max_pool`] take the burn modules and fall back to burn's own operations
 //! wherever these do not apply (a GPU build, another kernel size, padding or dilation).
@@ -36,6 +39,7 @@ use crate::kernels::{
     add_row_dots, col2im_3x3_add, gemm_into, im2col_3x3, pooled, relu_max_pool_plane,
     relu_max_pool_plane_backward, MatRef, Pool,
 };
+use crate::winograd::{self, Winograd3x3, WinogradKernelGradient, WinogradScratch};
 
 static BURN_OPS_ONLY: AtomicBool = AtomicBool::new(false);
 
@@ -259,24 +263,41 @@ fn conv3x3_forward(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> Fl
     let (xs, ws, bs) = (f32_values(x), f32_values(weight), f32_values(bias));
     let (hw, k) = (h * w, channels_in * 9);
     let mut y = vec![0.0f32; batch * channels_out * hw];
+    let winograd = (channels_in >= winograd::MIN_CHANNELS_IN)
+        .then(|| Winograd3x3::new(&ws, channels_out, channels_in))
+        .transpose()
+        .expect("conv3x3: shapes checked by the caller");
     y.par_chunks_mut(channels_out * hw)
         .zip(xs.par_chunks(channels_in * hw))
-        .for_each_init(Vec::new, |cols: &mut Vec<f32>, (yb, xb)| {
-            cols.resize(k * hw, 0.0);
-            im2col_3x3(xb, channels_in, [h, w], 0..h, cols);
-            gemm_into(
-                yb,
-                hw,
-                MatRef::row_major(&ws, channels_out, k),
-                MatRef::row_major(cols, k, hw),
-                false,
-            )
-            .expect("conv3x3: shapes checked by the caller");
+        .for_each_init(ConvScratch::default, |scratch, (yb, xb)| {
+            if let Some(winograd) = &winograd {
+                winograd
+                    .conv(xb, [h, w], yb, &mut scratch.winograd)
+                    .expect("conv3x3: shapes checked by the caller");
+            } else {
+                scratch.cols.resize(k * hw, 0.0);
+                im2col_3x3(xb, channels_in, [h, w], 0..h, &mut scratch.cols);
+                gemm_into(
+                    yb,
+                    hw,
+                    MatRef::row_major(&ws, channels_out, k),
+                    MatRef::row_major(&scratch.cols, k, hw),
+                    false,
+                )
+                .expect("conv3x3: shapes checked by the caller");
+            }
             for (row, b) in yb.chunks_mut(hw).zip(bs.iter()) {
                 row.iter_mut().for_each(|v| *v += b);
             }
         });
     tensor(y, [batch, channels_out, h, w])
+}
+
+/// Per-thread buffers of a convolution, reused from image to image.
+#[derive(Default)]
+struct ConvScratch {
+    cols: Vec<f32>,
+    winograd: WinogradScratch,
 }
 
 /// Up to this many kernel values per output channel (`C_in * 9`), the kernel gradient is summed
@@ -311,30 +332,55 @@ fn conv3x3_backward(
         Vec::new()
     };
     let (out_len, in_len) = (channels_out * hw, channels_in * hw);
-    // The kernel and bias gradients of a fixed group of images each (`dW^T`, `[C_in * 9,
-    // C_out]`), summed group by group in order: the same float sums whatever the thread count,
-    // so training stays deterministic.
+    // The input gradient is the adjoint convolution of the output gradient.
+    let adjoint = (want_x && channels_out >= winograd::MIN_CHANNELS_IN)
+        .then(|| Winograd3x3::adjoint_of(&ws, channels_out, channels_in))
+        .transpose()
+        .expect("conv3x3 backward: shapes checked by the caller");
+    // The kernel and bias gradients of a fixed group of images each, summed group by group in
+    // order: the same float sums whatever the thread count, so training stays deterministic.
+    // Winograd's kernel gradient wherever the forward pass took Winograd's route.
+    let winograd_weight = channels_in >= winograd::MIN_CHANNELS_IN;
     let group = |gs: &[f32], xs: &[f32], mut dxs: Option<&mut [f32]>| {
-        let (mut dw, mut db) = (vec![0.0f32; channels_out * k], vec![0.0f32; channels_out]);
-        let mut cols = vec![0.0f32; k * hw];
+        let mut db = vec![0.0f32; channels_out];
+        // `dW^T` (`[C_in * 9, C_out]`) on the neighbourhoods' route.
+        let mut dw_t = vec![0.0f32; if winograd_weight { 0 } else { channels_out * k }];
+        let mut dw_winograd =
+            winograd_weight.then(|| WinogradKernelGradient::new(channels_out, channels_in));
+        let needs_cols = !winograd_weight || (dxs.is_some() && adjoint.is_none());
+        let mut cols = vec![0.0f32; if needs_cols { k * hw } else { 0 }];
+        let mut scratch = WinogradScratch::default();
         for (i, (gb, xb)) in gs.chunks(out_len).zip(xs.chunks(in_len)).enumerate() {
-            im2col_3x3(xb, channels_in, [h, w], 0..h, &mut cols);
-            if k <= SMALL_KERNEL_GRADIENT {
-                add_row_dots(&cols, gb, hw, &mut dw);
+            if let Some(dw) = dw_winograd.as_mut() {
+                dw.add(xb, gb, [h, w], &mut scratch)
+                    .expect("conv3x3 backward: shapes checked by the caller");
             } else {
-                gemm_into(
-                    &mut dw,
-                    channels_out,
-                    MatRef::row_major(&cols, k, hw),
-                    MatRef::row_major(gb, channels_out, hw).t(),
-                    true,
-                )
-                .expect("conv3x3 backward: shapes checked by the caller");
+                im2col_3x3(xb, channels_in, [h, w], 0..h, &mut cols);
+                if k <= SMALL_KERNEL_GRADIENT {
+                    add_row_dots(&cols, gb, hw, &mut dw_t);
+                } else {
+                    gemm_into(
+                        &mut dw_t,
+                        channels_out,
+                        MatRef::row_major(&cols, k, hw),
+                        MatRef::row_major(gb, channels_out, hw).t(),
+                        true,
+                    )
+                    .expect("conv3x3 backward: shapes checked by the caller");
+                }
             }
             for (d, row) in db.iter_mut().zip(gb.chunks(hw)) {
                 *d += row.iter().sum::<f32>();
             }
-            if let Some(dxs) = dxs.as_deref_mut() {
+            let Some(dxs) = dxs.as_deref_mut() else {
+                continue;
+            };
+            let dx = &mut dxs[i * in_len..][..in_len];
+            if let Some(adjoint) = &adjoint {
+                adjoint
+                    .conv(gb, [h, w], dx, &mut scratch)
+                    .expect("conv3x3 backward: shapes checked by the caller");
+            } else {
                 // The neighbourhoods' gradient, kernel^T x output gradient, reuses `cols`.
                 gemm_into(
                     &mut cols,
@@ -344,9 +390,14 @@ fn conv3x3_backward(
                     false,
                 )
                 .expect("conv3x3 backward: shapes checked by the caller");
-                col2im_3x3_add(&cols, channels_in, [h, w], &mut dxs[i * in_len..][..in_len]);
+                col2im_3x3_add(&cols, channels_in, [h, w], dx);
             }
         }
+        // `[C_out, C_in * 9]` either way.
+        let dw = match dw_winograd {
+            Some(dw) => dw.finish(),
+            None => transpose(&dw_t, k, channels_out),
+        };
         (dw, db)
     };
     let grads = gs
@@ -370,10 +421,7 @@ fn conv3x3_backward(
     }
     Conv3x3Grads {
         x: want_x.then(|| tensor(dx, [batch, channels_in, h, w])),
-        weight: tensor(
-            transpose(&dw, k, channels_out),
-            [channels_out, channels_in, 3, 3],
-        ),
+        weight: tensor(dw, [channels_out, channels_in, 3, 3]),
         bias: FlexTensor::from_data(TensorData::new(db, Shape::from([channels_out]))),
     }
 }
