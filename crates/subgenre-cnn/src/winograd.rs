@@ -292,22 +292,11 @@ fn transform_output_gradient(
             for r in 0..2 {
                 let (even, odd) =
                     halves[r * 2 * tiles_w..(r + 1) * 2 * tiles_w].split_at_mut(tiles_w);
-                even.fill(0.0);
-                odd.fill(0.0);
                 let y = 2 * ty + r;
-                if y < h {
-                    let row = &plane[y * w..(y + 1) * w];
-                    for (e, v) in even.iter_mut().zip(row.iter().step_by(2)) {
-                        *e = *v;
-                    }
-                    for (o, v) in odd.iter_mut().zip(row.iter().skip(1).step_by(2)) {
-                        *o = *v;
-                    }
-                }
-                let u = &mut transformed[r * 4 * tiles_w..(r + 1) * 4 * tiles_w];
-                let (u0, rest) = u.split_at_mut(tiles_w);
-                let (u1, rest) = rest.split_at_mut(tiles_w);
-                let (u2, u3) = rest.split_at_mut(tiles_w);
+                let row = (y < h).then(|| &plane[y * w..(y + 1) * w]);
+                deinterleave(row, even, odd);
+                let [u0, u1, u2, u3] =
+                    four_rows(&mut transformed[r * 4 * tiles_w..(r + 1) * 4 * tiles_w]);
                 for tx in 0..tiles_w {
                     let (a, b) = (even[tx], odd[tx]);
                     u0[tx] = a;
@@ -362,23 +351,17 @@ fn transform_patches(
         for (band_row, ty) in tile_rows.clone().enumerate() {
             for r in 0..4 {
                 let (even, odd) = halves[r * 2 * half..(r + 1) * 2 * half].split_at_mut(half);
-                even.fill(0.0);
-                odd.fill(0.0);
-                if let Some(y) = (2 * ty + r).checked_sub(1).filter(|&y| y < h) {
-                    // Padded column p is image column p - 1: odd p are even image columns.
-                    let row = &plane[y * w..(y + 1) * w];
-                    for (o, v) in odd.iter_mut().zip(row.iter().step_by(2)) {
-                        *o = *v;
-                    }
-                    for (e, v) in even[1..].iter_mut().zip(row.iter().skip(1).step_by(2)) {
-                        *e = *v;
-                    }
-                }
+                let row = (2 * ty + r)
+                    .checked_sub(1)
+                    .filter(|&y| y < h)
+                    .map(|y| &plane[y * w..(y + 1) * w]);
+                // Padded column p is image column p - 1: odd p are the even image columns, and
+                // padded column 0 is zero.
+                even[0] = 0.0;
+                deinterleave(row, odd, &mut even[1..]);
                 // d B along the row: columns (2tx, 2tx+1, 2tx+2, 2tx+3) = (e0, o0, e1, o1).
-                let u = &mut transformed[r * 4 * tiles_w..(r + 1) * 4 * tiles_w];
-                let (u0, rest) = u.split_at_mut(tiles_w);
-                let (u1, rest) = rest.split_at_mut(tiles_w);
-                let (u2, u3) = rest.split_at_mut(tiles_w);
+                let [u0, u1, u2, u3] =
+                    four_rows(&mut transformed[r * 4 * tiles_w..(r + 1) * 4 * tiles_w]);
                 for tx in 0..tiles_w {
                     let (e0, o0, e1, o1) = (even[tx], odd[tx], even[tx + 1], odd[tx + 1]);
                     u0[tx] = e0 - e1;
@@ -405,6 +388,30 @@ fn transform_patches(
             }
         }
     }
+}
+
+/// `row`'s even columns into `even` and odd ones into `odd`, zero past the row (all zero
+/// without one: a row of the padding).
+fn deinterleave(row: Option<&[f32]>, even: &mut [f32], odd: &mut [f32]) {
+    even.fill(0.0);
+    odd.fill(0.0);
+    if let Some(row) = row {
+        for (e, v) in even.iter_mut().zip(row.iter().step_by(2)) {
+            *e = *v;
+        }
+        for (o, v) in odd.iter_mut().zip(row.iter().skip(1).step_by(2)) {
+            *o = *v;
+        }
+    }
+}
+
+/// `values` as four equal rows.
+fn four_rows(values: &mut [f32]) -> [&mut [f32]; 4] {
+    let n = values.len() / 4;
+    let (a, rest) = values.split_at_mut(n);
+    let (b, rest) = rest.split_at_mut(n);
+    let (c, d) = rest.split_at_mut(n);
+    [a, b, c, d]
 }
 
 fn combine(dst: &mut [f32], a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) {
