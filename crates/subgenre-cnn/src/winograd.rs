@@ -25,8 +25,8 @@ const MIN_BAND_TILES: usize = 64;
 
 /// From this many input channels on, the convolutions take [`Winograd3x3`]; below, the
 /// neighbourhoods x kernel product (the networks' first block, one channel, whose Winograd
-/// products would have an inner dimension of 1). Measured faster at 16, 32 and 64 channels
-/// (BENCHMARKS.md); 8 is a guess between, no network here has it.
+/// products would have an inner dimension of 1). Networks whose blocks have 16, 32 and 64
+/// input channels train faster with it (BENCHMARKS.md); 8 is a guess, no network has it.
 pub(crate) const MIN_CHANNELS_IN: usize = 8;
 
 /// A 3x3 kernel `[C_out, C_in, 3, 3]` transformed for F(2x2, 3x3): `[16, C_out, C_in]`.
