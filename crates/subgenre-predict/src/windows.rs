@@ -13,15 +13,10 @@
 //! envelope from the windows' spectrogram (n_fft 1024, 20 Hz to 11 kHz) would save its
 //! transform, but moved the BPM of 12 of 100 joined tracks and 14 % of the clips, some by
 //! an octave (measured, same page).
-//!
-//! Both spectrograms take float32 FFTs (librosa's run in float64): the tempo's transform is
-//! faster (0.51 -> 0.39 s for 6 minutes on one core), and on the full set's 1 772 clips and
-//! 100 joined tracks no label and no BPM moved, nor any probability by 0.0005 (BENCHMARKS.md,
-//! "Prediction on this VM, float32 spectrograms").
 
 use ndarray::s;
 use rayon::prelude::*;
-use subgenre_dsp::{power_to_db_inplace, DbRef, FftPrecision, AMIN, TOP_DB};
+use subgenre_dsp::{power_to_db_inplace, DbRef, AMIN, TOP_DB};
 use subgenre_extract::mel::{CLIP_SAMPLES, HOP_LENGTH, SAMPLE_RATE};
 use subgenre_extract::{db_mel, model_input, InputRoute, MelVariant};
 
@@ -78,7 +73,7 @@ pub fn track_windows(
     hop_s: f64,
 ) -> Result<TrackWindows> {
     let starts = window_starts(samples.len(), hop_s)?;
-    let mut spec = variant.params().precision(FftPrecision::F32).build()?;
+    let mut spec = variant.spectrogram()?;
     if samples.len() < CLIP_SAMPLES {
         // One zero-padded window, as the models were trained on whole 8 s clips.
         let mut padded = samples.to_vec();
@@ -115,14 +110,12 @@ pub fn window_inputs(
 }
 
 /// `librosa.feature.tempo(y=y, sr=22050)`: onset strength of the dB mel spectrogram
-/// (n_fft 2048, hop 512, 128 mels, ref 1.0), then the autocorrelation tempo estimate; the FFT
-/// in float32 (see the module's note).
+/// (n_fft 2048, hop 512, 128 mels, ref 1.0), then the autocorrelation tempo estimate.
 pub fn track_tempo(samples: &[f32]) -> Result<f64> {
     const LIBROSA_N_FFT: usize = 2048;
     let mut mel = subgenre_dsp::MelParams::new(f64::from(SAMPLE_RATE))
         .n_fft(LIBROSA_N_FFT)
         .hop_length(HOP_LENGTH)
-        .precision(FftPrecision::F32)
         .build()?;
     let s_db = mel.compute_db(samples, DbRef::Value(1.0), AMIN, TOP_DB)?;
     let envelope = subgenre_dsp::onset_strength(&s_db, LIBROSA_N_FFT, HOP_LENGTH)?;
