@@ -13,10 +13,15 @@
 //! envelope from the windows' spectrogram (n_fft 1024, 20 Hz to 11 kHz) would save its
 //! transform, but moved the BPM of 12 of 100 joined tracks and 14 % of the clips, some by
 //! an octave (measured, same page).
+//!
+//! Both spectrograms take float32 FFTs (librosa's run in float64): the tempo's transform is
+//! faster (0.51 -> 0.39 s for 6 minutes on one core), and on the full set's 1 772 clips and
+//! 100 joined tracks no label and no BPM moved, nor any probability by 0.0005 (BENCHMARKS.md,
+//! "Prediction on this VM, float32 spectrograms").
 
 use ndarray::s;
 use rayon::prelude::*;
-use subgenre_dsp::{power_to_db_inplace, DbRef, AMIN, TOP_DB};
+use subgenre_dsp::{power_to_db_inplace, DbRef, FftPrecision, AMIN, TOP_DB};
 use subgenre_extract::mel::{CLIP_SAMPLES, HOP_LENGTH, SAMPLE_RATE};
 use subgenre_extract::{db_mel, model_input, InputRoute, MelVariant};
 
@@ -62,6 +67,12 @@ pub fn window_starts(n_samples: usize, hop_s: f64) -> Result<Vec<usize>> {
     Ok(starts)
 }
 
+/// The spectrogram plan of a track's windows: the clip path's `variant` settings with a
+/// float32 FFT (see the module's note).
+fn window_spectrogram(variant: MelVariant) -> Result<subgenre_dsp::MelSpectrogram> {
+    Ok(variant.params().precision(FftPrecision::F32).build()?)
+}
+
 /// The windows (one every `hop_s` seconds, see [`window_starts`]) of mono 22 050 Hz
 /// `samples`, each as the input of a model that takes `variant` mel-spectrograms made by
 /// `route` at `size` x `size`, all from one spectrogram of the track.
@@ -73,7 +84,7 @@ pub fn track_windows(
     hop_s: f64,
 ) -> Result<TrackWindows> {
     let starts = window_starts(samples.len(), hop_s)?;
-    let mut spec = variant.spectrogram()?;
+    let mut spec = window_spectrogram(variant)?;
     if samples.len() < CLIP_SAMPLES {
         // One zero-padded window, as the models were trained on whole 8 s clips.
         let mut padded = samples.to_vec();
@@ -110,12 +121,14 @@ pub fn window_inputs(
 }
 
 /// `librosa.feature.tempo(y=y, sr=22050)`: onset strength of the dB mel spectrogram
-/// (n_fft 2048, hop 512, 128 mels, ref 1.0), then the autocorrelation tempo estimate.
+/// (n_fft 2048, hop 512, 128 mels, ref 1.0), then the autocorrelation tempo estimate; the FFT
+/// in float32 (see the module's note).
 pub fn track_tempo(samples: &[f32]) -> Result<f64> {
     const LIBROSA_N_FFT: usize = 2048;
     let mut mel = subgenre_dsp::MelParams::new(f64::from(SAMPLE_RATE))
         .n_fft(LIBROSA_N_FFT)
         .hop_length(HOP_LENGTH)
+        .precision(FftPrecision::F32)
         .build()?;
     let s_db = mel.compute_db(samples, DbRef::Value(1.0), AMIN, TOP_DB)?;
     let envelope = subgenre_dsp::onset_strength(&s_db, LIBROSA_N_FFT, HOP_LENGTH)?;
@@ -200,11 +213,22 @@ mod tests {
         let short =
             track_windows(&y, MelVariant::Normal, InputRoute::Array, 32, 4.0).expect("short");
         assert_eq!((short.starts, short.inputs.len()), (vec![0], 1));
-        let mut spec = MelVariant::Normal.spectrogram().expect("plan");
         let mut padded = y.clone();
         padded.resize(CLIP_SAMPLES, 0.0);
-        let own = db_mel(&mut spec, &padded).expect("mel");
-        let own = model_input(&own, MelVariant::Normal, InputRoute::Array, 32);
-        assert_eq!(short.inputs[0], own);
+        let clip_input = |mut spec: subgenre_dsp::MelSpectrogram| {
+            let s_db = db_mel(&mut spec, &padded).expect("mel");
+            model_input(&s_db, MelVariant::Normal, InputRoute::Array, 32)
+        };
+        // Bit for bit the clip path under the same (float32) plan...
+        let same_plan = clip_input(window_spectrogram(MelVariant::Normal).expect("plan"));
+        assert_eq!(short.inputs[0], same_plan);
+        // ...and within float32 rounding of the clip path the models were trained on.
+        let trained = clip_input(MelVariant::Normal.spectrogram().expect("plan"));
+        let worst = short.inputs[0]
+            .iter()
+            .zip(&trained)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-3, "largest difference from the float64 plan {worst}");
     }
 }
