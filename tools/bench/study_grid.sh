@@ -50,6 +50,10 @@ case $what in
 restore) copy_runs "$kept" "$runs/cnn" ;;
 collect) copy_runs "$runs/cnn" "$kept" ;;
 run)
+  # `nice` ranks processes only within their autogroup (one per session, and `setsid` makes a
+  # new one): without this a niced chain started by `setsid` still takes half the machine from
+  # a build or CI run in another session. Linux only; elsewhere `nice` alone.
+  echo 19 > /proc/self/autogroup 2>/dev/null || true
   for seeds in "${SEEDS_FIRST:-42}" "${SEEDS_LATER:-43,44,45,46}"; do
     cell "$runs/cnn/study-grid" train.log --arch cnn_main,cnn_drop_first,cnn_1_2 \
       --variant normal,low --size 128 --seeds "$seeds"
