@@ -351,8 +351,12 @@ fn transform_patches(
     for c in 0..channels {
         let plane = &image[c * h * w..(c + 1) * h * w];
         for (band_row, ty) in tile_rows.clone().enumerate() {
-            for r in 0..4 {
-                let (even, odd) = halves[r * 2 * half..(r + 1) * 2 * half].split_at_mut(half);
+            // Padded row `y` is kept in slot `y % 4`: a tile row's last two rows are the next
+            // one's first two, so after the band's first tile row only two are new.
+            let fresh = if band_row == 0 { 0..4 } else { 2..4 };
+            for r in fresh {
+                let slot = (2 * ty + r) % 4;
+                let (even, odd) = halves[slot * 2 * half..(slot + 1) * 2 * half].split_at_mut(half);
                 let row = (2 * ty + r)
                     .checked_sub(1)
                     .filter(|&y| y < h)
@@ -363,7 +367,7 @@ fn transform_patches(
                 deinterleave(row, odd, &mut even[1..]);
                 // d B along the row: columns (2tx, 2tx+1, 2tx+2, 2tx+3) = (e0, o0, e1, o1).
                 let [u0, u1, u2, u3] =
-                    four_rows(&mut transformed[r * 4 * tiles_w..(r + 1) * 4 * tiles_w]);
+                    four_rows(&mut transformed[slot * 4 * tiles_w..(slot + 1) * 4 * tiles_w]);
                 for tx in 0..tiles_w {
                     let (e0, o0, e1, o1) = (even[tx], odd[tx], even[tx + 1], odd[tx + 1]);
                     u0[tx] = e0 - e1;
@@ -375,7 +379,8 @@ fn transform_patches(
             // B^T across the four rows, into the 16 positions' rows of tiles.
             let base = band_row * tiles_w;
             for j in 0..4 {
-                let row = |r: usize| &transformed[(r * 4 + j) * tiles_w..][..tiles_w];
+                let row =
+                    |r: usize| &transformed[((2 * ty + r) % 4 * 4 + j) * tiles_w..][..tiles_w];
                 let (a0, a1, a2, a3) = (row(0), row(1), row(2), row(3));
                 for i in 0..4 {
                     let dst =

@@ -67,9 +67,10 @@ where
 }
 
 /// `log10` of a positive finite f32, computed in f64 and rounded (glibc's `log10f`, which numpy
-/// uses, can be 2 ulps off; this is within 1e-11 before rounding), faster and inlinable.
+/// uses, can be 2 ulps off; this is within 1e-11 before rounding), faster and inlinable. The
+/// logarithm [`power_to_db`] takes, for callers that split its work.
 #[inline]
-pub(crate) fn log10(x: f32) -> f32 {
+pub fn log10(x: f32) -> f32 {
     if !(x.is_normal() && x > 0.0) {
         return x.log10();
     }

@@ -19,7 +19,7 @@
 //! 100 joined tracks no label and no BPM moved, nor any probability by 0.0005 (BENCHMARKS.md,
 //! "Prediction on this VM, float32 spectrograms").
 
-use ndarray::s;
+use ndarray::{s, Array2, ArrayView2};
 use rayon::prelude::*;
 use subgenre_dsp::{power_to_db_inplace, DbRef, FftPrecision, AMIN, TOP_DB};
 use subgenre_extract::mel::{CLIP_SAMPLES, HOP_LENGTH, SAMPLE_RATE};
@@ -96,16 +96,38 @@ pub fn track_windows(
         });
     }
     let power = spec.compute(samples)?;
+    // The logarithm once per track: each value's dB relative to 1 serves every window over it
+    // (two at the default hop), and only the reference (the window's maximum) differs.
+    let mut track_db = power.clone();
+    power_to_db_inplace(&mut track_db, DbRef::Value(1.0), AMIN, None)?;
     let inputs = starts
         .par_iter()
-        .map(|&start| -> Result<Vec<f32>> {
-            let first = start / HOP_LENGTH;
-            let mut s_db = power.slice(s![.., first..first + WINDOW_FRAMES]).to_owned();
-            power_to_db_inplace(&mut s_db, DbRef::Max, AMIN, TOP_DB)?;
-            Ok(model_input(&s_db, variant, route, size))
+        .map(|&start| {
+            let frames = s![.., start / HOP_LENGTH..start / HOP_LENGTH + WINDOW_FRAMES];
+            let s_db = window_db(power.slice(frames), track_db.slice(frames));
+            model_input(&s_db, variant, route, size)
         })
-        .collect::<Result<_>>()?;
+        .collect();
     Ok(TrackWindows { starts, inputs })
+}
+
+/// `power_to_db(window, ref=np.max, top_db=80)` given the window's `power` and each value's dB
+/// relative to 1 (`track_db`), to the bit: the reference's dB is that of the window's largest
+/// power, as `power_to_db_inplace` takes it.
+fn window_db(power: ArrayView2<f32>, track_db: ArrayView2<f32>) -> Array2<f32> {
+    let largest = power.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let offset = 10.0 * subgenre_dsp::db::log10(AMIN.max(largest));
+    let mut top = f32::NEG_INFINITY;
+    let mut s_db = track_db.mapv(|v| {
+        let v = v - offset;
+        top = top.max(v);
+        v
+    });
+    if let Some(range) = TOP_DB {
+        let floor = top - range;
+        s_db.mapv_inplace(|v| v.max(floor));
+    }
+    s_db
 }
 
 /// The model inputs of a track's windows (see [`track_windows`]): exactly what
@@ -207,6 +229,22 @@ mod tests {
         );
     }
 
+    /// The dB of a window from the track's dB values is `power_to_db`'s of the window, exactly.
+    #[test]
+    fn window_db_is_power_to_db_of_the_window() {
+        let y = clicks(140.0, 12.0);
+        let mut spec = window_spectrogram(MelVariant::Normal).expect("plan");
+        let power = spec.compute(&y).expect("power");
+        let mut track_db = power.clone();
+        power_to_db_inplace(&mut track_db, DbRef::Value(1.0), AMIN, None).expect("db");
+        for first in [0, 17, power.ncols() - WINDOW_FRAMES] {
+            let frames = s![.., first..first + WINDOW_FRAMES];
+            let mut want = power.slice(frames).to_owned();
+            power_to_db_inplace(&mut want, DbRef::Max, AMIN, TOP_DB).expect("db");
+            assert_eq!(window_db(power.slice(frames), track_db.slice(frames)), want);
+        }
+    }
+
     #[test]
     fn a_short_track_is_one_padded_window() {
         let y = clicks(140.0, 5.0);
@@ -229,6 +267,9 @@ mod tests {
             .zip(&trained)
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max);
-        assert!(worst < 1e-3, "largest difference from the float64 plan {worst}");
+        assert!(
+            worst < 1e-3,
+            "largest difference from the float64 plan {worst}"
+        );
     }
 }
