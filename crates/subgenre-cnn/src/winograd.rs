@@ -399,16 +399,23 @@ fn transform_patches(
 
 /// `row`'s even columns into `even` and odd ones into `odd`, zero past the row (all zero
 /// without one: a row of the padding).
+///
+/// By column pairs, which vectorise, and writing each value once: clearing the halves first
+/// and gathering with `step_by(2)` took a tenth of a training epoch (short memsets included).
 fn deinterleave(row: Option<&[f32]>, even: &mut [f32], odd: &mut [f32]) {
-    even.fill(0.0);
-    odd.fill(0.0);
-    if let Some(row) = row {
-        for (e, v) in even.iter_mut().zip(row.iter().step_by(2)) {
-            *e = *v;
-        }
-        for (o, v) in odd.iter_mut().zip(row.iter().skip(1).step_by(2)) {
-            *o = *v;
-        }
+    let row = row.unwrap_or(&[]);
+    let pairs = row.chunks_exact(2);
+    let whole = pairs.len().min(even.len()).min(odd.len());
+    for ((e, o), pair) in even[..whole].iter_mut().zip(&mut odd[..whole]).zip(pairs) {
+        *e = pair[0];
+        *o = pair[1];
+    }
+    // The row's last odd column, if any, then zeros.
+    for (i, e) in even.iter_mut().enumerate().skip(whole) {
+        *e = row.get(2 * i).copied().unwrap_or(0.0);
+    }
+    for (i, o) in odd.iter_mut().enumerate().skip(whole) {
+        *o = row.get(2 * i + 1).copied().unwrap_or(0.0);
     }
 }
 
@@ -546,6 +553,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn deinterleave_splits_columns_and_pads_with_zeros() {
+        let row = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let (mut even, mut odd) = ([9.0; 4], [9.0; 3]);
+        deinterleave(Some(&row), &mut even, &mut odd);
+        assert_eq!((even, odd), ([1.0, 3.0, 5.0, 0.0], [2.0, 4.0, 0.0]));
+        let (mut even, mut odd) = ([9.0; 2], [9.0; 2]);
+        deinterleave(Some(&row[..4]), &mut even, &mut odd);
+        assert_eq!((even, odd), ([1.0, 3.0], [2.0, 4.0]));
+        deinterleave(None, &mut even, &mut odd);
+        assert_eq!((even, odd), ([0.0; 2], [0.0; 2]));
     }
 
     #[test]
