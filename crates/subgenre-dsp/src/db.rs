@@ -1,6 +1,6 @@
 //! Decibel conversion (`librosa.power_to_db`).
 
-use ndarray::{Array2, ArrayBase, DataMut, Dimension};
+use ndarray::{Array, Array2, ArrayBase, ArrayView, DataMut, Dimension};
 
 use crate::error::{invalid, Result};
 
@@ -59,18 +59,56 @@ where
         *v = 10.0 * log10(amin.max(*v)) - offset;
         max = max.max(*v);
     });
+    clip_below_top(s, max, top_db);
+    Ok(())
+}
+
+/// `power_to_db(power, ref=np.max, amin, top_db)` of `power`, a part of a spectrogram whose dB
+/// relative to 1 (`power_to_db_inplace(.., DbRef::Value(1.0), amin, None)`) is `db`: the same
+/// values to the bit, without taking the logarithms again. For overlapping windows of one
+/// spectrogram, where each value's logarithm serves every window over it.
+pub fn db_relative_to_max<D: Dimension>(
+    power: ArrayView<f32, D>,
+    db: ArrayView<f32, D>,
+    amin: f32,
+    top_db: Option<f32>,
+) -> Result<Array<f32, D>> {
+    check_db_params(amin, top_db)?;
+    if power.shape() != db.shape() {
+        return Err(invalid(
+            "db",
+            db.len() as f32,
+            "must have the shape of power",
+        ));
+    }
+    let largest = power.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let offset = 10.0 * log10(amin.max(largest));
+    let mut max = f32::NEG_INFINITY;
+    let mut out = db.mapv(|v| {
+        let v = v - offset;
+        max = max.max(v);
+        v
+    });
+    clip_below_top(&mut out, max, top_db);
+    Ok(out)
+}
+
+/// librosa's `top_db` step: nothing below `max - top_db`.
+fn clip_below_top<S, D>(s: &mut ArrayBase<S, D>, max: f32, top_db: Option<f32>)
+where
+    S: DataMut<Elem = f32>,
+    D: Dimension,
+{
     if let Some(top) = top_db {
         let floor = max - top;
         s.map_inplace(|v| *v = v.max(floor));
     }
-    Ok(())
 }
 
 /// `log10` of a positive finite f32, computed in f64 and rounded (glibc's `log10f`, which numpy
-/// uses, can be 2 ulps off; this is within 1e-11 before rounding), faster and inlinable. The
-/// logarithm [`power_to_db`] takes, for callers that split its work.
+/// uses, can be 2 ulps off; this is within 1e-11 before rounding), faster and inlinable.
 #[inline]
-pub fn log10(x: f32) -> f32 {
+pub(crate) fn log10(x: f32) -> f32 {
     if !(x.is_normal() && x > 0.0) {
         return x.log10();
     }
@@ -125,6 +163,21 @@ mod tests {
     use crate::DspError;
     use approx::assert_abs_diff_eq;
     use ndarray::array;
+
+    #[test]
+    fn a_part_from_its_db_relative_to_1_equals_its_own_conversion() -> Result<()> {
+        let s = array![[1.0f32, 10.0, 100.0, 0.0], [1e-3, 1e5, 3.0, 1e-12]];
+        let db = power_to_db(&s, DbRef::Value(1.0), AMIN, None)?;
+        let part = ndarray::s![.., 1..3];
+        let mut want = s.slice(part).to_owned();
+        power_to_db_inplace(&mut want, DbRef::Max, AMIN, Some(80.0))?;
+        assert_eq!(
+            db_relative_to_max(s.slice(part), db.slice(part), AMIN, Some(80.0))?,
+            want
+        );
+        assert!(db_relative_to_max(s.view(), db.slice(part), AMIN, None).is_err());
+        Ok(())
+    }
 
     #[test]
     fn known_values() -> Result<()> {

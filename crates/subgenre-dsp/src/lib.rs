@@ -40,7 +40,7 @@ pub mod stft;
 pub mod window;
 
 pub use chroma::{chroma_stft, estimate_tuning, pitch_tuning, ChromaFilterbank, PitchTracker};
-pub use db::{power_to_db, power_to_db_inplace, DbRef, AMIN, TOP_DB};
+pub use db::{db_relative_to_max, power_to_db, power_to_db_inplace, DbRef, AMIN, TOP_DB};
 pub use error::{DspError, Result};
 pub use features::{
     FeatureExtractor, FrameFeatures, FrameRow, RichFeatures, RichFrames, StudyMeans,

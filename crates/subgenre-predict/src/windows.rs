@@ -19,9 +19,9 @@
 //! 100 joined tracks no label and no BPM moved, nor any probability by 0.0005 (BENCHMARKS.md,
 //! "Prediction on this VM, float32 spectrograms").
 
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::s;
 use rayon::prelude::*;
-use subgenre_dsp::{power_to_db_inplace, DbRef, FftPrecision, AMIN, TOP_DB};
+use subgenre_dsp::{db_relative_to_max, power_to_db_inplace, DbRef, FftPrecision, AMIN, TOP_DB};
 use subgenre_extract::mel::{CLIP_SAMPLES, HOP_LENGTH, SAMPLE_RATE};
 use subgenre_extract::{db_mel, model_input, InputRoute, MelVariant};
 
@@ -104,30 +104,12 @@ pub fn track_windows(
         .par_iter()
         .map(|&start| {
             let frames = s![.., start / HOP_LENGTH..start / HOP_LENGTH + WINDOW_FRAMES];
-            let s_db = window_db(power.slice(frames), track_db.slice(frames));
-            model_input(&s_db, variant, route, size)
+            let s_db =
+                db_relative_to_max(power.slice(frames), track_db.slice(frames), AMIN, TOP_DB)?;
+            Ok(model_input(&s_db, variant, route, size))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(TrackWindows { starts, inputs })
-}
-
-/// `power_to_db(window, ref=np.max, top_db=80)` given the window's `power` and each value's dB
-/// relative to 1 (`track_db`), to the bit: the reference's dB is that of the window's largest
-/// power, as `power_to_db_inplace` takes it.
-fn window_db(power: ArrayView2<f32>, track_db: ArrayView2<f32>) -> Array2<f32> {
-    let largest = power.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    let offset = 10.0 * subgenre_dsp::db::log10(AMIN.max(largest));
-    let mut top = f32::NEG_INFINITY;
-    let mut s_db = track_db.mapv(|v| {
-        let v = v - offset;
-        top = top.max(v);
-        v
-    });
-    if let Some(range) = TOP_DB {
-        let floor = top - range;
-        s_db.mapv_inplace(|v| v.max(floor));
-    }
-    s_db
 }
 
 /// The model inputs of a track's windows (see [`track_windows`]): exactly what
@@ -231,7 +213,7 @@ mod tests {
 
     /// The dB of a window from the track's dB values is `power_to_db`'s of the window, exactly.
     #[test]
-    fn window_db_is_power_to_db_of_the_window() {
+    fn window_db_from_the_track_db_is_power_to_db_of_the_window() {
         let y = clicks(140.0, 12.0);
         let mut spec = window_spectrogram(MelVariant::Normal).expect("plan");
         let power = spec.compute(&y).expect("power");
@@ -241,7 +223,10 @@ mod tests {
             let frames = s![.., first..first + WINDOW_FRAMES];
             let mut want = power.slice(frames).to_owned();
             power_to_db_inplace(&mut want, DbRef::Max, AMIN, TOP_DB).expect("db");
-            assert_eq!(window_db(power.slice(frames), track_db.slice(frames)), want);
+            let ours =
+                db_relative_to_max(power.slice(frames), track_db.slice(frames), AMIN, TOP_DB)
+                    .expect("db");
+            assert_eq!(ours, want);
         }
     }
 
