@@ -1,6 +1,7 @@
 //! Where a cnn_drop_first training step spends its time on the CPU backend: forward and
 //! backward of each conv block's convolution and ReLU + max pooling at batch 64, 128x128,
-//! timed alone, burn's own operations beside this crate's (`subgenre_cnn::train_ops`).
+//! timed alone, burn's own operations beside this crate's (`subgenre_cnn::train_ops`), and the
+//! block's convolution, ReLU and pooling as separate operations beside the fused one.
 //!
 //!     cargo run --release -p subgenre-cnn --example op_bench -- [--threads 1] [--batch 64] [--ours]
 
@@ -106,5 +107,16 @@ fn run(b: usize) {
             3,
             || train_ops::relu_max_pool(&pool, ya.clone()).sum().backward(),
         );
+        // The block as the networks without batch norm run it: the two above as one operation.
+        time(&format!("{head} + relu+pool, separate ops"), 2, || {
+            train_ops::relu_max_pool(&pool, train_ops::conv3x3(&conv, xa.clone()))
+                .sum()
+                .backward()
+        });
+        time(&format!("{head} + relu+pool, one op"), 2, || {
+            train_ops::conv3x3_relu_max_pool(&conv, &pool, xa.clone())
+                .sum()
+                .backward()
+        });
     }
 }

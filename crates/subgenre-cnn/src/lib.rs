@@ -7,11 +7,13 @@
 //! the `cuda` feature or through LibTorch with `tch`, any Vulkan GPU with `vulkan`).
 //!
 //! Performance on the CPU (cnn_drop_first, 128x128, batch 64, 900 training + 200 validation
-//! clips, idle 2-core VM, 2026-12-03): ~29 s per epoch on one thread with [`keep_freed_memory`]
-//! called first, ~17 s on two; peak RSS ~0.67 GB; `compact` ~16 s and ~10 s. On the CPU each
-//! conv block's convolution and ReLU + max pooling run this crate's own forward and backward
-//! passes ([`train_ops`]; burn's own took 63 s and 36 s). `examples/bench_epoch.rs` measures
-//! it (`--burn-ops` for burn's), `examples/op_bench.rs` times each layer.
+//! clips, release build, idle 2-core Intel VM, 2026-12-07): ~9.5 s per epoch on one thread with
+//! [`keep_freed_memory`] called first, ~6 s on two, peak RSS ~0.5 GB (Keras 2.21 on the same
+//! machine: ~10 s and 6-10 s); `compact` ~10.7 s and ~6.4 s. On the CPU each conv block's
+//! convolution and ReLU + max pooling run this crate's own forward and backward passes
+//! ([`train_ops`], one fused operation where the block has no batch norm; burn's own ops are
+//! more than 2x slower). `examples/bench_epoch.rs` measures it (`--burn-ops` for burn's),
+//! `examples/op_bench.rs` times each layer.
 //!
 //! ```no_run
 //! use subgenre_cnn::{Arch, Sample, TrainConfig, train, save_model, ModelSpec, InputSpec};

@@ -190,12 +190,12 @@ pub struct ConvBlock {
 impl ConvBlock {
     /// `[B, C_in, H, W]` -> `[B, C_out, H', W']`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        // On the CPU both steps run this crate's own kernels (see `train_ops`).
-        let x = crate::train_ops::conv3x3(&self.conv, x);
-        let x = match &self.norm {
-            Some(norm) => norm.forward(x),
-            None => x,
+        // On the CPU every step runs this crate's own kernels (see `train_ops`), as one
+        // operation where no batch norm sits between the convolution and the ReLU.
+        let Some(norm) = &self.norm else {
+            return crate::train_ops::conv3x3_relu_max_pool(&self.conv, &self.pool, x);
         };
+        let x = norm.forward(crate::train_ops::conv3x3(&self.conv, x));
         crate::train_ops::relu_max_pool(&self.pool, x)
     }
 }
