@@ -41,7 +41,7 @@ use crate::kernels::{pooled, Pool};
 pub use passes::PoolSources;
 use passes::{
     conv3x3_backward, conv3x3_backward_from, conv3x3_forward, conv3x3_relu_max_pool_forward,
-    f32_values, relu_max_pool_backward, relu_max_pool_forward, OutputGrad,
+    f32_values, relu_max_pool_backward, relu_max_pool_forward, Conv3x3Grads, OutputGrad,
 };
 
 mod passes;
@@ -194,6 +194,22 @@ impl CpuTrainOps for Flex {
     }
 }
 
+impl Conv3x3Grads {
+    /// Hands each gradient to its parent node (input, kernel, bias) where that node is tracked.
+    fn register(self, grads: &mut Gradients, parents: [Option<NodeId>; 3]) {
+        let [x, weight, bias] = parents;
+        if let (Some(id), Some(dx)) = (x, self.x) {
+            grads.register::<Flex>(id, dx);
+        }
+        if let Some(id) = weight {
+            grads.register::<Flex>(id, self.weight);
+        }
+        if let Some(id) = bias {
+            grads.register::<Flex>(id, self.bias);
+        }
+    }
+}
+
 impl<C: CheckpointStrategy> CpuTrainOps for Autodiff<Flex, C> {
     fn conv3x3(
         x: FloatTensor<Self>,
@@ -212,21 +228,13 @@ impl<C: CheckpointStrategy> CpuTrainOps for Autodiff<Flex, C> {
                 grads: &mut Gradients,
                 checkpointer: &mut Checkpointer,
             ) {
-                let [node_x, node_weight, node_bias] = ops.parents;
+                let parents = ops.parents.map(|node| node.map(|node| node.id));
                 let grad = grads.consume::<Flex>(&ops.node);
                 let (x_state, weight_state) = ops.state;
                 let x = checkpointer.retrieve_node_output::<FlexTensor>(x_state);
                 let weight = checkpointer.retrieve_node_output::<FlexTensor>(weight_state);
-                let g = conv3x3_backward(&x, &weight, &grad, node_x.is_some());
-                if let (Some(node), Some(dx)) = (node_x, g.x) {
-                    grads.register::<Flex>(node.id, dx);
-                }
-                if let Some(node) = node_weight {
-                    grads.register::<Flex>(node.id, g.weight);
-                }
-                if let Some(node) = node_bias {
-                    grads.register::<Flex>(node.id, g.bias);
-                }
+                let g = conv3x3_backward(&x, &weight, &grad, parents[0].is_some());
+                g.register(grads, parents);
             }
         }
 
@@ -306,7 +314,7 @@ impl<C: CheckpointStrategy> CpuTrainOps for Autodiff<Flex, C> {
                 grads: &mut Gradients,
                 checkpointer: &mut Checkpointer,
             ) {
-                let [node_x, node_weight, node_bias] = ops.parents;
+                let parents = ops.parents.map(|node| node.map(|node| node.id));
                 let grad = grads.consume::<Flex>(&ops.node);
                 let (x_state, weight_state, sources) = ops.state;
                 let x = checkpointer.retrieve_node_output::<FlexTensor>(x_state);
@@ -318,16 +326,8 @@ impl<C: CheckpointStrategy> CpuTrainOps for Autodiff<Flex, C> {
                     grad: &pooled,
                     sources: &sources,
                 };
-                let g = conv3x3_backward_from(&x, &weight, output_grad, node_x.is_some());
-                if let (Some(node), Some(dx)) = (node_x, g.x) {
-                    grads.register::<Flex>(node.id, dx);
-                }
-                if let Some(node) = node_weight {
-                    grads.register::<Flex>(node.id, g.weight);
-                }
-                if let Some(node) = node_bias {
-                    grads.register::<Flex>(node.id, g.bias);
-                }
+                let g = conv3x3_backward_from(&x, &weight, output_grad, parents[0].is_some());
+                g.register(grads, parents);
             }
         }
 
