@@ -10,7 +10,8 @@ graph, one patch per run, intra- and inter-op threads 1). `embedding` [n_clips, 
 mean-over-patches `max_pool` of MSD_musicnn then of MTT_musicnn. Also stored: per patch
 `<MODEL>.max_pool`, `.mean_pool`, `.penultimate`, `.taggram` ([n_patches_total, ...], rows in clip
 order, `patch_clip` gives each row's clip index), `sample_id`, and the timings (seconds per clip:
-`time_frontend` = decode + resample + log-mel, `time_<MODEL>` = network only).
+`time_frontend` = decode + resample + log-mel, `time_<MODEL>` = network only; `cpu_*` the same
+as process CPU time, which a busy shared machine inflates less than wall time).
 """
 import argparse
 import os
@@ -43,17 +44,20 @@ def main():
     per_patch = {f"{m}.{k}": [] for m in MODELS for k in KEEP}
     patch_clip, embedding = [], []
     times = {"frontend": [], **{m: [] for m in MODELS}}
+    cpu = {k: [] for k in times}
     t_all = time.perf_counter()
     for i, sample_id in enumerate(ids):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         y, _ = librosa.load(os.path.join(args.clips, sample_id + ".mp3"), sr=reference.SR)
         pats = reference.patches(reference.logmel(y))
         times["frontend"].append(time.perf_counter() - t0)
+        cpu["frontend"].append(time.process_time() - c0)
         row = []
         for model, net in nets.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             outs = [net.run_patch(p, KEEP) for p in pats]
             times[model].append(time.perf_counter() - t0)
+            cpu[model].append(time.process_time() - c0)
             for k in KEEP:
                 per_patch[f"{model}.{k}"].extend(o[k] for o in outs)
             row.append(np.mean([o["max_pool"] for o in outs], axis=0))
@@ -67,9 +71,11 @@ def main():
     np.savez(args.out, sample_id=np.array(ids), embedding=np.array(embedding, np.float32),
              patch_clip=np.array(patch_clip, np.int32),
              **{k: np.array(v, np.float32) for k, v in per_patch.items()},
-             **{f"time_{k}": np.array(v) for k, v in times.items()})
+             **{f"time_{k}": np.array(v) for k, v in times.items()},
+             **{f"cpu_{k}": np.array(v) for k, v in cpu.items()})
     for k, v in times.items():
-        print(f"{k}: mean {np.mean(v):.4f} s, median {np.median(v):.4f} s per clip, total {np.sum(v):.1f} s")
+        print(f"{k}: wall mean {np.mean(v):.4f} s, median {np.median(v):.4f} s per clip, total {np.sum(v):.1f} s; "
+              f"CPU median {np.median(cpu[k]):.4f} s")
 
 
 if __name__ == "__main__":
