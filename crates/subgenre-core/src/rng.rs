@@ -1,9 +1,10 @@
 //! A small seeded random number generator owned by this project.
 //!
-//! Splits, random searches and booster seeds must not change when a
-//! dependency is upgraded, so they draw from this SplitMix64 generator
-//! (Steele, Lea & Flood 2014; the seeding generator of xoshiro) instead of a
-//! crate's. Its output sequence for a seed is fixed by the tests below.
+//! Splits, random searches, booster seeds and training-time augmentation must
+//! not change when a dependency is upgraded, so they draw from this SplitMix64
+//! generator (Steele, Lea & Flood 2014; the seeding generator of xoshiro)
+//! instead of a crate's. Its output sequence for a seed is fixed by the tests
+//! below.
 
 /// SplitMix64: 64 bits of state, passes BigCrush, trivially seedable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,12 +91,20 @@ mod tests {
         let bits: Vec<u64> = (0..3).map(|_| r.next_u64()).collect();
         assert_eq!(
             bits,
-            [7191089600892374487, 309689372594955804, 16616101746815609346]
+            [
+                7191089600892374487,
+                309689372594955804,
+                16616101746815609346
+            ]
         );
         let floats: Vec<u64> = (0..3).map(|_| r.next_f64().to_bits()).collect();
         assert_eq!(
             floats,
-            [4603425788846204869, 4601822088517027720, 4598154737976991572]
+            [
+                4603425788846204869,
+                4601822088517027720,
+                4598154737976991572
+            ]
         );
         let below: Vec<u64> = (0..6).map(|_| r.below(10)).collect();
         assert_eq!(below, [4, 3, 1, 4, 1, 9]);
