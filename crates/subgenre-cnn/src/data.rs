@@ -22,6 +22,12 @@ pub struct Sample {
     pub label: usize,
 }
 
+impl AsRef<[f32]> for Sample {
+    fn as_ref(&self) -> &[f32] {
+        &self.pixels
+    }
+}
+
 /// The burn dataset of a list of samples, kept in memory.
 pub type SampleDataset = InMemDataset<Sample>;
 
