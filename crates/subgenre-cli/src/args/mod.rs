@@ -2,6 +2,7 @@
 //! the libraries know nothing of clap.
 
 mod library;
+mod model;
 
 use std::path::PathBuf;
 
@@ -10,6 +11,7 @@ use subgenre_extract::image::Interpolation;
 use subgenre_study::Grid;
 
 pub use library::{FilterArgs, LibraryArgs, LibraryCommand};
+pub use model::ModelEditArgs;
 
 pub const ABOUT: &str = "Tell hard-techno sub-genres apart from audio \
 (bouncy, tekno, warzone, industrial, non-techno-drop, psytech, oldschool-hardstyle).";
@@ -434,6 +436,9 @@ pub enum ModelCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Rewrite a saved model's training record (its `trained` notes), keeping its weights byte
+    /// for byte.
+    Edit(ModelEditArgs),
 }
 
 #[derive(Debug, Args)]

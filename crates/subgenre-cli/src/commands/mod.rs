@@ -9,6 +9,7 @@ mod features;
 mod info;
 mod library;
 mod mels;
+mod model_edit;
 mod predict;
 mod reproduce;
 mod transfer;

@@ -314,6 +314,7 @@ pub fn run_model(cmd: ModelCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        ModelCommand::Edit(args) => super::model_edit::run(args),
     }
 }
 
