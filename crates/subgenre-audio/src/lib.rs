@@ -11,6 +11,7 @@
 mod decode;
 mod encode;
 mod error;
+mod probe;
 mod resample;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ use std::path::Path;
 pub use decode::{decode, decode_bytes, Decoded, StreamInfo};
 pub use encode::{write_clip, ClipFormat};
 pub use error::{AudioError, Result};
+pub use probe::{probe, probe_all, FileInfo};
 pub use resample::resample;
 
 /// librosa's default sample rate.

@@ -1,4 +1,5 @@
-//! `subgenre`: a thin command line over the subgenre libraries.
+//! `subgenre`: the command line over the subgenre libraries; each command parses its
+//! arguments, calls one library operation and prints what it did.
 
 mod args;
 mod commands;

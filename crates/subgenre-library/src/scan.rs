@@ -59,8 +59,10 @@ impl ScanOptions {
 }
 
 /// What a scan reports as it goes, for a progress bar: one `Planned`, then one event per
-/// file to check, then one `Pruned` per removed track.
-#[derive(Debug, Clone, PartialEq)]
+/// file to check, then one `Pruned` per removed track. Serialises as one JSON object with an
+/// `"event"` key (`"planned"`, `"analysed"`, ...) beside its fields.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ScanEvent {
     /// `seen` audio files were found; `to_check` of them are new or changed and will be

@@ -46,6 +46,15 @@ fn scans_are_incremental() -> TestResult {
         }
     );
     assert_eq!(events.len(), 7);
+    assert_eq!(
+        serde_json::to_value(&events[0])?,
+        serde_json::json!({"event": "planned", "seen": 6, "to_check": 6})
+    );
+    let analysed = serde_json::to_value(&events[1])?;
+    assert!(
+        analysed["event"] == "analysed" && analysed["path"].is_string(),
+        "{analysed}"
+    );
     let deep = lib
         .tracks()?
         .into_iter()

@@ -83,7 +83,7 @@ pub fn keyed_audio_files(paths: &[PathBuf]) -> Vec<(PathBuf, String)> {
 }
 
 /// One line per finished file, appended as each finishes: a track object, or
-/// `{"path", "error"}`.
+/// `{"path", "error"}` ([`crate::batch::journal_line`]).
 pub struct Journal {
     file: File,
     path: PathBuf,

@@ -14,7 +14,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod batch;
 pub mod catalogue;
+pub mod documents;
 mod input;
 mod windows;
 
@@ -80,6 +82,16 @@ pub enum PredictError {
         value: String,
         reason: &'static str,
     },
+    #[error("no audio files under the given paths{}", shard.map_or(String::new(), |s| format!(" in shard {s}")))]
+    NoAudioFiles { shard: Option<catalogue::Shard> },
+    /// A file this crate writes (a journal, a CSV, timelines) could not be.
+    #[error("{action} {}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, PredictError>;
@@ -97,6 +109,23 @@ pub struct PredictOptions {
     pub tempo: bool,
     /// Keep the track's embedding (for similarity search).
     pub embedding: bool,
+}
+
+impl PredictOptions {
+    /// The same options labelling a track [`UNCERTAIN`] below `p` (in 0..1), or never.
+    pub fn with_min_confidence(mut self, p: Option<f32>) -> Result<Self> {
+        if let Some(p) = p {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(PredictError::InvalidOption {
+                    name: "min_confidence",
+                    value: p.to_string(),
+                    reason: "must be in 0..1",
+                });
+            }
+        }
+        self.min_confidence = p;
+        Ok(self)
+    }
 }
 
 impl Default for PredictOptions {

@@ -36,6 +36,7 @@ mod progress;
 mod record;
 mod reproduce;
 pub mod run;
+mod settings;
 mod train;
 mod transfer;
 
@@ -50,6 +51,7 @@ pub use options::{Augmentation, Grid, InputSize, Schedule};
 pub use progress::{silent, Event, Progress};
 pub use record::{Fit, SplitRecord, TrainingRecord};
 pub use reproduce::{summary_line, ReproduceOutcome, ReproducePlan};
+pub use settings::{TrainSettings, TransferSettings};
 pub use train::{run_model_path, ClipSource, GridKind, GridOutcome, TrainPlan};
 pub use transfer::{TransferOutcome, TransferPlan, TransferSource};
 
