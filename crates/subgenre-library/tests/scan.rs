@@ -49,13 +49,13 @@ fn scans_are_incremental() -> TestResult {
     let deep = lib
         .tracks()?
         .into_iter()
-        .find(|t| t.path.ends_with("sub/deep.flac"));
+        .find(|t| t.path().ends_with("sub/deep.flac"));
     let deep = deep.ok_or("deep.flac stored")?;
     assert_eq!(deep.analysis.label, "peak");
     assert_eq!(deep.analysis.tempo_bpm, Some(150.0));
     assert_eq!(deep.analysis.windows.len(), 2);
-    assert_eq!(deep.analysis.format, "flac");
-    assert!(deep.path.is_absolute());
+    assert_eq!(deep.format, "flac");
+    assert!(deep.path().is_absolute());
     let (model, classes) = lib.model()?.ok_or("model stored")?;
     assert_eq!((model.name.as_str(), classes.len()), ("fake", 3));
 
