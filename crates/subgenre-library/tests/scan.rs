@@ -87,7 +87,12 @@ fn scans_are_incremental() -> TestResult {
     assert_eq!((r.analysed, r.moved, a.calls()), (0, 1, 0));
     let after = subgenre_library::find(&lib, "renamed")?;
     assert_eq!(after.id, before.id);
-    assert_eq!(after.analysis, before.analysis);
+    // The same analysis, now at the new path.
+    assert!(after.path().ends_with("sub/renamed.mp3"));
+    let mut kept = before.analysis.clone();
+    kept.path = after.path().to_path_buf();
+    assert_eq!(after.analysis, kept);
+    assert_eq!(after.format, before.format);
     assert!(matches!(
         subgenre_library::find(&lib, "track02"),
         Err(LibraryError::NotFound { .. })
