@@ -20,7 +20,7 @@ pub mod plot;
 pub mod report;
 pub mod split;
 
-pub use error::{Error, Result};
+pub use error::{EvalError, Result};
 pub use metrics::{
     accuracy, balanced_class_weights, mean, std_population, ClassMetrics, ClassificationReport,
     ConfusionMatrix,

@@ -46,7 +46,7 @@ pub use error::{Result, StudyError};
 pub use evaluate::{EvaluatePlan, Evaluation, ScoredPart};
 pub use features::{write_features_table, FeatureInput, TableProgress, TableWritten};
 pub use inputs::{ClipInput, LabelledInputs, AUDIO_HOP_S};
-pub use library::{stored_prediction, LibraryAnalyser};
+pub use library::LibraryAnalyser;
 pub use options::{Augmentation, Grid, InputSize, Schedule};
 pub use progress::{silent, Event, Progress};
 pub use record::{Fit, SplitRecord, TrainingRecord};

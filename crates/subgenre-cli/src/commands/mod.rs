@@ -61,7 +61,7 @@ pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
 
 /// Audio files under `paths` (files as given, folders walked recursively, sorted).
 pub fn walk_audio(paths: &[PathBuf]) -> Vec<PathBuf> {
-    subgenre_dataset::walk::audio_files(paths)
+    subgenre_audio::walk::audio_files(paths)
 }
 
 /// A library error as this program says it: a bad setting is named by its flag.
