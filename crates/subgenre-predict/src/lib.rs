@@ -28,7 +28,7 @@ use subgenre_cnn::{argmax, Ensemble};
 pub use subgenre_core::prediction::{TrackPrediction, Window, UNCERTAIN};
 use subgenre_extract::mel::{CLIP_SAMPLES, SAMPLE_RATE};
 use subgenre_extract::{InputRoute, MelVariant};
-pub use windows::{track_tempo, track_windows, window_inputs, window_starts, TrackWindows};
+pub use windows::{track_tempo, track_windows, window_starts, TrackWindows};
 
 /// The models shipped inside the binary, averaged as one: three `compact` networks trained on
 /// the study's five classes (see `models/README.md` and `subgenre model info`).

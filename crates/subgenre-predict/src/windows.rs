@@ -112,18 +112,6 @@ pub fn track_windows(
     Ok(TrackWindows { starts, inputs })
 }
 
-/// The model inputs of a track's windows (see [`track_windows`]): exactly what
-/// [`crate::Predictor`] classifies. For training on whole tracks (`subgenre transfer --audio`).
-pub fn window_inputs(
-    samples: &[f32],
-    variant: MelVariant,
-    route: InputRoute,
-    size: usize,
-    hop_s: f64,
-) -> Result<Vec<Vec<f32>>> {
-    Ok(track_windows(samples, variant, route, size, hop_s)?.inputs)
-}
-
 /// `librosa.feature.tempo(y=y, sr=22050)`: onset strength of the dB mel spectrogram
 /// (n_fft 2048, hop 512, 128 mels, ref 1.0), then the autocorrelation tempo estimate; the FFT
 /// in float32 (see the module's note).

@@ -163,7 +163,8 @@ impl LabelledInputs {
         gather(dir, folders, None, jobs, |path| {
             let audio = subgenre_audio::load(path, &subgenre_audio::LoadOptions::default())
                 .map_err(|e| e.to_string())?;
-            subgenre_predict::window_inputs(&audio.samples, variant, route, size, AUDIO_HOP_S)
+            subgenre_predict::track_windows(&audio.samples, variant, route, size, AUDIO_HOP_S)
+                .map(|windows| windows.inputs)
                 .map_err(|e| e.to_string())
         })
     }
