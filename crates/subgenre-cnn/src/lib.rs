@@ -38,6 +38,7 @@ pub mod error;
 pub mod inference;
 mod kernels;
 pub mod model;
+pub mod pretrained;
 pub mod train_ops;
 pub mod training;
 mod winograd;
@@ -51,6 +52,7 @@ pub use inference::{
     predict_proba_burn, predict_proba_embedded, read_spec, save_model, Ensemble, InputSpec,
     ModelSpec, ProbsAndEmbeddings, SavedModel,
 };
+pub use pretrained::musicnn::{Musicnn, MusicnnError, MusicnnFeatures, MusicnnLayer, MusicnnModel};
 pub use model::{freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
 pub use training::{
     remove_checkpoints, train, train_from, EpochLog, OptimizerConfig, TrainConfig, TrainOutcome,

@@ -1,0 +1,4 @@
+//! Pretrained networks of others, run by this crate's own CPU code (no burn): [`musicnn`]
+//! (Pons & Serra 2019), MSD_musicnn and MTT_musicnn, converted from the `musicnn` 0.1.0 wheel.
+
+pub mod musicnn;
