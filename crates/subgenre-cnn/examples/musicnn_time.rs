@@ -6,10 +6,16 @@
 
 use std::time::Instant;
 
-use subgenre_cnn::pretrained::musicnn::{logmel_patches, Musicnn, MusicnnModel, PATCH_FRAMES, N_MELS};
+use subgenre_cnn::pretrained::musicnn::{
+    logmel_patches, Musicnn, MusicnnModel, N_MELS, PATCH_FRAMES,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let rounds: usize = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(5);
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(5);
     // 8 s of a deterministic noisy chord at 16 kHz: 501 frames, 2 patches, as a data-set clip.
     let mut state = 12345u32;
     let signal: Vec<f32> = (0..128_000)
@@ -24,13 +30,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let start = Instant::now();
     let (patches, n) = logmel_patches(&signal)?;
-    println!("front end: {:.1} ms per 8 s clip ({n} patches)", start.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "front end: {:.1} ms per 8 s clip ({n} patches)",
+        start.elapsed().as_secs_f64() * 1e3
+    );
     assert_eq!(patches.len(), n * PATCH_FRAMES * N_MELS);
     for model in MusicnnModel::ALL {
         let net = Musicnn::embedded(model)?;
         let (dead, total) = net.dead_filters();
         let (macs, all_macs) = net.front_end_macs();
-        for (label, net) in [("dead filters skipped", net.clone()), ("every filter", net.without_filter_pruning())] {
+        for (label, net) in [
+            ("dead filters skipped", net.clone()),
+            ("every filter", net.without_filter_pruning()),
+        ] {
             net.forward(&patches)?; // warm-up
             let start = Instant::now();
             for _ in 0..rounds {

@@ -52,8 +52,8 @@ pub use inference::{
     predict_proba_burn, predict_proba_embedded, read_spec, save_model, Ensemble, InputSpec,
     ModelSpec, ProbsAndEmbeddings, SavedModel,
 };
-pub use pretrained::musicnn::{Musicnn, MusicnnError, MusicnnFeatures, MusicnnLayer, MusicnnModel};
 pub use model::{freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
+pub use pretrained::musicnn::{Musicnn, MusicnnError, MusicnnFeatures, MusicnnLayer, MusicnnModel};
 pub use training::{
     remove_checkpoints, train, train_from, EpochLog, OptimizerConfig, TrainConfig, TrainOutcome,
 };

@@ -23,7 +23,9 @@ struct Fixture {
 
 impl Fixture {
     fn get(&self, name: &str) -> &(Vec<usize>, Vec<f32>) {
-        self.tensors.get(name).unwrap_or_else(|| panic!("{}: no tensor {name}", self.name))
+        self.tensors
+            .get(name)
+            .unwrap_or_else(|| panic!("{}: no tensor {name}", self.name))
     }
 }
 
@@ -34,7 +36,11 @@ fn fixtures() -> Vec<Fixture> {
         .filter(|p| p.extension().is_some_and(|e| e == "safetensors"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 4, "the four fixture clips of fixtures/musicnn/index.json");
+    assert_eq!(
+        paths.len(),
+        4,
+        "the four fixture clips of fixtures/musicnn/index.json"
+    );
     paths
         .into_iter()
         .map(|path| {
@@ -45,17 +51,33 @@ fn fixtures() -> Vec<Fixture> {
             for (name, view) in st.tensors() {
                 match view.dtype() {
                     Dtype::F32 => {
-                        let v = view.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4"))).collect();
+                        let v = view
+                            .data()
+                            .chunks_exact(4)
+                            .map(|b| f32::from_le_bytes(b.try_into().expect("4")))
+                            .collect();
                         tensors.insert(name, (view.shape().to_vec(), v));
                     }
                     Dtype::I64 => {
-                        frames = view.data().chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8")) as usize).collect();
+                        frames = view
+                            .data()
+                            .chunks_exact(8)
+                            .map(|b| i64::from_le_bytes(b.try_into().expect("8")) as usize)
+                            .collect();
                     }
                     other => panic!("unexpected dtype {other:?} of {name}"),
                 }
             }
             assert_eq!(frames.len(), 19);
-            Fixture { name: path.file_stem().expect("stem").to_string_lossy().into_owned(), tensors, frames }
+            Fixture {
+                name: path
+                    .file_stem()
+                    .expect("stem")
+                    .to_string_lossy()
+                    .into_owned(),
+                tensors,
+                frames,
+            }
         })
         .collect()
 }
@@ -87,7 +109,17 @@ fn network_matches_tensorflow_on_the_fixtures() {
             for (layer, rel, abs) in worst_by_layer.iter_mut() {
                 let (tf_shape, tf) = fx.get(&format!("{model}.{layer}"));
                 let ours = out.layer(*layer);
-                assert_eq!(out.shape(*layer), [if layer.per_frame() { n * PATCH_FRAMES } else { n }, layer.width()]);
+                assert_eq!(
+                    out.shape(*layer),
+                    [
+                        if layer.per_frame() {
+                            n * PATCH_FRAMES
+                        } else {
+                            n
+                        },
+                        layer.width()
+                    ]
+                );
                 assert_eq!(ours.len(), out.shape(*layer).iter().product::<usize>());
                 let picked: Vec<f32> = if layer.per_frame() {
                     // The fixtures keep 19 frames of each patch.
@@ -95,7 +127,11 @@ fn network_matches_tensorflow_on_the_fixtures() {
                     assert_eq!(tf_shape, &vec![n, fx.frames.len(), w]);
                     (0..n)
                         .flat_map(|p| fx.frames.iter().map(move |&t| (p, t)))
-                        .flat_map(|(p, t)| ours[(p * PATCH_FRAMES + t) * w..(p * PATCH_FRAMES + t + 1) * w].iter().copied())
+                        .flat_map(move |(p, t)| {
+                            ours[(p * PATCH_FRAMES + t) * w..(p * PATCH_FRAMES + t + 1) * w]
+                                .iter()
+                                .copied()
+                        })
                         .collect()
                 } else {
                     ours.to_vec()
@@ -106,11 +142,19 @@ fn network_matches_tensorflow_on_the_fixtures() {
             }
         }
         for (layer, rel, abs) in worst_by_layer {
-            report.push(format!("{model} {layer:12} max |d| {abs:.2e}  max |d|/max(|tf|,1) {rel:.2e}"));
+            report.push(format!(
+                "{model} {layer:12} max |d| {abs:.2e}  max |d|/max(|tf|,1) {rel:.2e}"
+            ));
             if layer == MusicnnLayer::Taggram {
-                assert!(abs <= 1e-4, "{model} taggram off TensorFlow by {abs:e} (bound 1e-4)");
+                assert!(
+                    abs <= 1e-4,
+                    "{model} taggram off TensorFlow by {abs:e} (bound 1e-4)"
+                );
             } else {
-                assert!(rel <= 1e-3, "{model} {layer} off TensorFlow by {rel:e} relative (bound 1e-3)");
+                assert!(
+                    rel <= 1e-3,
+                    "{model} {layer} off TensorFlow by {rel:e} relative (bound 1e-3)"
+                );
             }
         }
     }
@@ -124,14 +168,20 @@ fn skipping_dead_filters_changes_nothing() {
     for model in MusicnnModel::ALL {
         let pruned = Musicnn::embedded(model).expect("load");
         let (dead, total) = pruned.dead_filters();
-        assert!(dead > 0 && dead < total, "{model}: {dead} of {total} filters dead");
+        assert!(
+            dead > 0 && dead < total,
+            "{model}: {dead} of {total} filters dead"
+        );
         let full = pruned.clone().without_filter_pruning();
         assert_eq!(full.dead_filters().0, 0);
         let a = pruned.forward(patches).expect("pruned");
         let b = full.forward(patches).expect("full");
         for layer in MusicnnLayer::ALL {
             let (rel, _) = worst(a.layer(layer), b.layer(layer));
-            assert!(rel <= 1e-5, "{model} {layer}: pruned and full differ by {rel:e}");
+            assert!(
+                rel <= 1e-5,
+                "{model} {layer}: pruned and full differ by {rel:e}"
+            );
         }
         // Threads change nothing either.
         assert_eq!(pruned.forward_parallel(patches).expect("parallel"), a);
@@ -144,9 +194,7 @@ fn f16_bits_of(l: f32) -> i32 {
     let estimate = half::f16::from_f64((10f64.powf(f64::from(l)) - 1.0) / 10000.0).to_bits();
     (estimate.saturating_sub(3)..=estimate.saturating_add(3))
         .filter(|&b| half::f16::from_bits(b).is_finite() && half::f16::from_bits(b).to_f32() >= 0.0)
-        .min_by(|&a, &b| {
-            (compress(a) - l).abs().total_cmp(&(compress(b) - l).abs())
-        })
+        .min_by(|&a, &b| (compress(a) - l).abs().total_cmp(&(compress(b) - l).abs()))
         .map(i32::from)
         .expect("a candidate")
 }
@@ -166,10 +214,18 @@ fn logmel_matches_librosa_within_one_float16_step() {
         let mut off_by_one = 0;
         for (i, (&o, &t)) in ours.iter().zip(tf).enumerate() {
             let step = (f16_bits_of(o) - f16_bits_of(t)).abs();
-            assert!(step <= 1, "{}: value {i} ({o} against {t}) is {step} float16 steps off", fx.name);
+            assert!(
+                step <= 1,
+                "{}: value {i} ({o} against {t}) is {step} float16 steps off",
+                fx.name
+            );
             off_by_one += usize::from(step == 1);
         }
-        println!("{}: {} values, {off_by_one} one float16 step off", fx.name, ours.len());
+        println!(
+            "{}: {} values, {off_by_one} one float16 step off",
+            fx.name,
+            ours.len()
+        );
     }
 }
 
@@ -182,13 +238,18 @@ fn short_signals_are_repeat_padded_and_long_ones_cut() {
     assert_eq!(n, 1);
     for i in 0..PATCH_FRAMES {
         let t = i % n_frames;
-        assert_eq!(p[i * N_MELS..(i + 1) * N_MELS], mel[t * N_MELS..(t + 1) * N_MELS]);
+        assert_eq!(
+            p[i * N_MELS..(i + 1) * N_MELS],
+            mel[t * N_MELS..(t + 1) * N_MELS]
+        );
     }
     // 8 s: 501 frames, two patches, the remainder dropped.
     let (_, n) = patches(&vec![0.0; 501 * N_MELS], 501).expect("patches");
     assert_eq!(n, 2);
     // At 44.1 kHz the signal is resampled first.
-    let long: Vec<f32> = (0..44_100 * 4).map(|i| (i as f32 * 0.01).sin() * 0.3).collect();
+    let long: Vec<f32> = (0..44_100 * 4)
+        .map(|i| (i as f32 * 0.01).sin() * 0.3)
+        .collect();
     let (_, frames) = logmel_at(&long, 44_100).expect("resampled");
     assert_eq!(frames, 1 + 64_000 / 256);
 }
@@ -196,7 +257,9 @@ fn short_signals_are_repeat_padded_and_long_ones_cut() {
 #[test]
 fn bad_signals_and_patches_are_refused() {
     let bad_signal = |r: Result<(Vec<f32>, usize), MusicnnError>, what: &str| match r {
-        Err(MusicnnError::BadSignal(msg)) => assert!(msg.contains(what), "`{msg}` should say `{what}`"),
+        Err(MusicnnError::BadSignal(msg)) => {
+            assert!(msg.contains(what), "`{msg}` should say `{what}`")
+        }
         other => panic!("expected a BadSignal error about {what}, got {other:?}"),
     };
     bad_signal(logmel(&[]), "empty");
@@ -214,11 +277,19 @@ fn bad_signals_and_patches_are_refused() {
 
     let net = Musicnn::embedded(MusicnnModel::MTT_musicnn).expect("load");
     for len in [0, 96, PATCH_FRAMES * N_MELS + 1] {
-        assert!(matches!(net.forward(&vec![0.5; len]), Err(MusicnnError::BadPatches(_))), "{len} values");
+        assert!(
+            matches!(
+                net.forward(&vec![0.5; len]),
+                Err(MusicnnError::BadPatches(_))
+            ),
+            "{len} values"
+        );
     }
     let mut patch = vec![0.5; PATCH_FRAMES * N_MELS];
     patch[7] = f32::NAN;
-    assert!(matches!(net.forward_parallel(&patch), Err(MusicnnError::BadPatches(m)) if m.contains("band 7")));
+    assert!(
+        matches!(net.forward_parallel(&patch), Err(MusicnnError::BadPatches(m)) if m.contains("band 7"))
+    );
     // Finite values outside the log-mel range run every filter, without error.
     patch[7] = -3.0;
     let out = net.forward(&patch).expect("out-of-range patch");
@@ -228,14 +299,35 @@ fn bad_signals_and_patches_are_refused() {
 #[test]
 fn model_and_layer_names_are_musicnns() {
     for model in MusicnnModel::ALL {
-        assert_eq!(model.to_string().parse::<MusicnnModel>().expect("round trip"), model);
+        assert_eq!(
+            model
+                .to_string()
+                .parse::<MusicnnModel>()
+                .expect("round trip"),
+            model
+        );
     }
-    assert_eq!("MSD_musicnn".parse::<MusicnnModel>().expect("name"), MusicnnModel::MSD_musicnn);
-    assert!(matches!("msd_musicnn".parse::<MusicnnModel>(), Err(MusicnnError::UnknownModel(_))));
+    assert_eq!(
+        "MSD_musicnn".parse::<MusicnnModel>().expect("name"),
+        MusicnnModel::MSD_musicnn
+    );
+    assert!(matches!(
+        "msd_musicnn".parse::<MusicnnModel>(),
+        Err(MusicnnError::UnknownModel(_))
+    ));
     for layer in MusicnnLayer::ALL {
-        assert_eq!(layer.to_string().parse::<MusicnnLayer>().expect("round trip"), layer);
+        assert_eq!(
+            layer
+                .to_string()
+                .parse::<MusicnnLayer>()
+                .expect("round trip"),
+            layer
+        );
     }
-    assert!(matches!("logits".parse::<MusicnnLayer>(), Err(MusicnnError::UnknownLayer(_))));
+    assert!(matches!(
+        "logits".parse::<MusicnnLayer>(),
+        Err(MusicnnError::UnknownLayer(_))
+    ));
 }
 
 /// The embedded MSD_musicnn weights rewritten with `edit` applied to the tensor list.
@@ -251,7 +343,12 @@ fn rewritten(edit: impl Fn(&mut Vec<(String, Dtype, Vec<usize>, Vec<u8>)>)) -> V
     edit(&mut list);
     let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = list
         .iter()
-        .map(|(n, d, s, b)| (n.clone(), safetensors::tensor::TensorView::new(*d, s.clone(), b).expect("view")))
+        .map(|(n, d, s, b)| {
+            (
+                n.clone(),
+                safetensors::tensor::TensorView::new(*d, s.clone(), b).expect("view"),
+            )
+        })
         .collect();
     safetensors::serialize(views, meta.metadata().clone()).expect("serialize")
 }
@@ -262,22 +359,43 @@ fn broken_weights_name_the_tensor() {
     match Musicnn::from_bytes(&missing, "broken.safetensors") {
         Err(e @ MusicnnError::MissingTensor { .. }) => {
             let msg = e.to_string();
-            assert!(msg.contains("midend_conv2.bn.gamma") && msg.contains("broken.safetensors"), "{msg}");
+            assert!(
+                msg.contains("midend_conv2.bn.gamma") && msg.contains("broken.safetensors"),
+                "{msg}"
+            );
         }
-        other => panic!("expected MissingTensor, got {:?}", other.map(|n| n.name().to_string())),
+        other => panic!(
+            "expected MissingTensor, got {:?}",
+            other.map(|n| n.name().to_string())
+        ),
     }
     let misshapen = rewritten(|list| {
-        let t = list.iter_mut().find(|(n, ..)| n == "timbral_f74.conv.kernel").expect("tensor");
+        let t = list
+            .iter_mut()
+            .find(|(n, ..)| n == "timbral_f74.conv.kernel")
+            .expect("tensor");
         t.2 = vec![7, 38, 1, 200];
         t.3.truncate(7 * 38 * 200 * 4);
     });
     match Musicnn::from_bytes(&misshapen, "broken.safetensors") {
         Err(e @ MusicnnError::BadTensor { .. }) => {
             let msg = e.to_string();
-            assert!(msg.contains("timbral_f74.conv.kernel") && msg.contains("[7, 38, 1, 204]"), "{msg}");
+            assert!(
+                msg.contains("timbral_f74.conv.kernel") && msg.contains("[7, 38, 1, 204]"),
+                "{msg}"
+            );
         }
-        other => panic!("expected BadTensor, got {:?}", other.map(|n| n.name().to_string())),
+        other => panic!(
+            "expected BadTensor, got {:?}",
+            other.map(|n| n.name().to_string())
+        ),
     }
-    assert!(matches!(Musicnn::from_bytes(b"not a safetensors file", "x"), Err(MusicnnError::BadWeights { .. })));
-    assert!(matches!(Musicnn::load("/nonexistent/MSD_musicnn.safetensors".as_ref()), Err(MusicnnError::Io { .. })));
+    assert!(matches!(
+        Musicnn::from_bytes(b"not a safetensors file", "x"),
+        Err(MusicnnError::BadWeights { .. })
+    ));
+    assert!(matches!(
+        Musicnn::load("/nonexistent/MSD_musicnn.safetensors".as_ref()),
+        Err(MusicnnError::Io { .. })
+    ));
 }

@@ -100,7 +100,10 @@ pub fn patches(logmel: &[f32], n_frames: usize) -> Result<(Vec<f32>, usize)> {
         return Ok((out, 1));
     }
     let n_patches = n_frames / PATCH_FRAMES;
-    Ok((logmel[..n_patches * PATCH_FRAMES * N_MELS].to_vec(), n_patches))
+    Ok((
+        logmel[..n_patches * PATCH_FRAMES * N_MELS].to_vec(),
+        n_patches,
+    ))
 }
 
 /// [`logmel`] then [`patches`]: the network's input, `[n_patches, 187, 96]`, and `n_patches`.

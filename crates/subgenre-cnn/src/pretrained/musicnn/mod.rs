@@ -25,8 +25,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 pub use frontend::{
-    logmel, logmel_at, logmel_patches, logmel_patches_at, patches, MIN_SAMPLES, N_FFT, HOP,
-    N_MELS, PATCH_FRAMES, SAMPLE_RATE,
+    logmel, logmel_at, logmel_patches, logmel_patches_at, patches, HOP, MIN_SAMPLES, N_FFT, N_MELS,
+    PATCH_FRAMES, SAMPLE_RATE,
 };
 pub use network::{Musicnn, MusicnnFeatures};
 

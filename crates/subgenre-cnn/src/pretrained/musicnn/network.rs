@@ -47,7 +47,14 @@ struct Branch {
 }
 
 impl Branch {
-    fn new(w: &Weights, name: &str, kh: usize, kw: usize, pad_before: usize, dead: &[bool]) -> Self {
+    fn new(
+        w: &Weights,
+        name: &str,
+        kh: usize,
+        kw: usize,
+        pad_before: usize,
+        dead: &[bool],
+    ) -> Self {
         let kernel_all = w.get(&format!("{name}.conv.kernel"));
         let bias_all = w.get(&format!("{name}.conv.bias"));
         let bn = w.batch_norm(&format!("{name}.bn"));
@@ -77,10 +84,18 @@ impl Branch {
 
     /// `out` `[187, row_stride]` from column `col`: this branch's `[187, channels]`.
     /// `x` is the input-batch-normed patch `[187, 96]`; `scratch` is reused between calls.
-    fn forward(&self, x: &[f32], out: &mut [f32], row_stride: usize, col: usize, scratch: &mut Scratch) {
+    fn forward(
+        &self,
+        x: &[f32],
+        out: &mut [f32],
+        row_stride: usize,
+        col: usize,
+        scratch: &mut Scratch,
+    ) {
         let channels = self.channels();
         for t in 0..PATCH_FRAMES {
-            out[t * row_stride + col..t * row_stride + col + channels].copy_from_slice(&self.constant);
+            out[t * row_stride + col..t * row_stride + col + channels]
+                .copy_from_slice(&self.constant);
         }
         let n = self.live.len();
         if n == 0 {
@@ -93,7 +108,8 @@ impl Branch {
         let padded = &mut scratch.padded;
         padded.clear();
         padded.resize(padded_rows * N_MELS, 0.0);
-        padded[self.pad_before * N_MELS..(self.pad_before + PATCH_FRAMES) * N_MELS].copy_from_slice(x);
+        padded[self.pad_before * N_MELS..(self.pad_before + PATCH_FRAMES) * N_MELS]
+            .copy_from_slice(x);
         let m = PATCH_FRAMES * freqs;
         let k = kh * kw;
         let z = &mut scratch.z;
@@ -157,14 +173,26 @@ impl MidConv {
     }
 
     /// `input` `[187, width]` -> `out` `[187, 64]` (plus `residual` when given).
-    fn forward(&self, input: &[f32], residual: Option<&[f32]>, out: &mut [f32], scratch: &mut Scratch) {
+    fn forward(
+        &self,
+        input: &[f32],
+        residual: Option<&[f32]>,
+        out: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
         let width = self.width;
         let padded = &mut scratch.padded;
         padded.clear();
         padded.resize((PATCH_FRAMES + 6) * width, 0.0);
         padded[3 * width..(3 + PATCH_FRAMES) * width].copy_from_slice(input);
         // Row t of the im2col matrix is padded[t .. t + 7, :], contiguous: row stride `width`.
-        gemm_rm(out, &padded[..], [PATCH_FRAMES, 7 * width, MID_CH], [width, 1], &self.kernel);
+        gemm_rm(
+            out,
+            &padded[..],
+            [PATCH_FRAMES, 7 * width, MID_CH],
+            [width, 1],
+            &self.kernel,
+        );
         for t in 0..PATCH_FRAMES {
             for c in 0..MID_CH {
                 let i = t * MID_CH + c;
@@ -251,7 +279,11 @@ impl MusicnnFeatures {
 
     /// A layer's shape as the extractor gives it: `[n_patches (* 187), width]`.
     pub fn shape(&self, layer: MusicnnLayer) -> [usize; 2] {
-        let rows = if layer.per_frame() { self.n_patches * PATCH_FRAMES } else { self.n_patches };
+        let rows = if layer.per_frame() {
+            self.n_patches * PATCH_FRAMES
+        } else {
+            self.n_patches
+        };
         [rows, layer.width()]
     }
 }
@@ -299,7 +331,10 @@ impl Musicnn {
         let pruned = front([&dead[0], &dead[1], &dead[2], &dead[3], &dead[4]]);
         let full = front([&none; 5]);
         Ok(Self {
-            name: w.model_name.clone().unwrap_or_else(|| source_name.to_string()),
+            name: w
+                .model_name
+                .clone()
+                .unwrap_or_else(|| source_name.to_string()),
             input_bn,
             pruned,
             full,
@@ -415,8 +450,12 @@ impl Musicnn {
         // Max and mean over time of front ++ cnn1 ++ cnn2 ++ cnn3.
         let mut max_pool = vec![f32::NEG_INFINITY; MID];
         let mut sums = vec![0.0f64; MID];
-        let parts: [(&[f32], usize, usize); 4] =
-            [(&front, FRONT, 0), (&cnn1, MID_CH, FRONT), (&cnn2, MID_CH, FRONT + MID_CH), (&cnn3, MID_CH, FRONT + 2 * MID_CH)];
+        let parts: [(&[f32], usize, usize); 4] = [
+            (&front, FRONT, 0),
+            (&cnn1, MID_CH, FRONT),
+            (&cnn2, MID_CH, FRONT + MID_CH),
+            (&cnn3, MID_CH, FRONT + 2 * MID_CH),
+        ];
         for (values, width, offset) in parts {
             for row in values.chunks_exact(width) {
                 for (j, &v) in row.iter().enumerate() {
@@ -425,22 +464,39 @@ impl Musicnn {
                 }
             }
         }
-        let mean_pool: Vec<f32> = sums.iter().map(|s| (s / PATCH_FRAMES as f64) as f32).collect();
+        let mean_pool: Vec<f32> = sums
+            .iter()
+            .map(|s| (s / PATCH_FRAMES as f64) as f32)
+            .collect();
 
         // TF flattens [753, 2] (max, mean): interleaved.
         let flat: Vec<f32> = (0..2 * MID)
             .map(|i| {
-                let v = if i % 2 == 0 { max_pool[i / 2] } else { mean_pool[i / 2] };
+                let v = if i % 2 == 0 {
+                    max_pool[i / 2]
+                } else {
+                    mean_pool[i / 2]
+                };
                 self.pool_bn.apply(i, v)
             })
             .collect();
         let mut dense = self.dense_bias.clone();
         vec_mat(&flat, &self.dense_kernel, &mut dense);
-        let penultimate: Vec<f32> =
-            dense.iter().enumerate().map(|(c, &v)| self.dense_bn.apply(c, v.max(0.0))).collect();
+        let penultimate: Vec<f32> = dense
+            .iter()
+            .enumerate()
+            .map(|(c, &v)| self.dense_bn.apply(c, v.max(0.0)))
+            .collect();
         let mut logits = self.logits_bias.clone();
         vec_mat(&penultimate, &self.logits_kernel, &mut logits);
-        PatchOutput { front, cnn: [cnn1, cnn2, cnn3], mean_pool, max_pool, penultimate, logits }
+        PatchOutput {
+            front,
+            cnn: [cnn1, cnn2, cnn3],
+            mean_pool,
+            max_pool,
+            penultimate,
+            logits,
+        }
     }
 }
 
@@ -479,7 +535,8 @@ fn assemble(n: usize, outs: Vec<PatchOutput>) -> MusicnnFeatures {
         f.mean_pool.extend(o.mean_pool);
         f.max_pool.extend(o.max_pool);
         f.penultimate.extend(o.penultimate);
-        f.taggram.extend(o.logits.iter().map(|&l| 1.0 / (1.0 + (-l).exp())));
+        f.taggram
+            .extend(o.logits.iter().map(|&l| 1.0 / (1.0 + (-l).exp())));
         f.logits.extend(o.logits);
     }
     f
@@ -495,7 +552,14 @@ fn dead_filters(w: &Weights, input_bn: &BatchNorm) -> [Vec<bool>; 5] {
     let lo = ends[0].min(ends[1]).min(0.0) - widen;
     let hi = ends[0].max(ends[1]).max(0.0) + widen;
     let reach = lo.abs().max(hi.abs());
-    ["timbral_f74", "timbral_f77", "temporal_s1", "temporal_s2", "temporal_s3"].map(|name| {
+    [
+        "timbral_f74",
+        "timbral_f77",
+        "temporal_s1",
+        "temporal_s2",
+        "temporal_s3",
+    ]
+    .map(|name| {
         let kernel = w.get(&format!("{name}.conv.kernel"));
         let bias = w.get(&format!("{name}.conv.bias"));
         let channels = bias.len();
@@ -519,10 +583,21 @@ fn dead_filters(w: &Weights, input_bn: &BatchNorm) -> [Vec<bool>; 5] {
 
 /// `dst[m, n] = lhs[m, k] @ rhs[k, n]` (overwritten), `lhs` addressed with `[row, col]`
 /// strides over `lhs_data` (rows may overlap: im2col views), `rhs` and `dst` row-major.
-fn gemm_rm(dst: &mut [f32], lhs_data: &[f32], [m, k, n]: [usize; 3], [row_stride, col_stride]: [usize; 2], rhs: &[f32]) {
+fn gemm_rm(
+    dst: &mut [f32],
+    lhs_data: &[f32],
+    [m, k, n]: [usize; 3],
+    [row_stride, col_stride]: [usize; 2],
+    rhs: &[f32],
+) {
     let lhs_last = (m - 1) * row_stride + (k - 1) * col_stride;
     assert!(
-        m > 0 && k > 0 && n > 0 && lhs_last < lhs_data.len() && rhs.len() == k * n && dst.len() >= m * n,
+        m > 0
+            && k > 0
+            && n > 0
+            && lhs_last < lhs_data.len()
+            && rhs.len() == k * n
+            && dst.len() >= m * n,
         "musicnn gemm operands out of bounds (an internal error)"
     );
     let s = |v: usize| v as isize;

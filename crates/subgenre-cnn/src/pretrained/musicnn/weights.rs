@@ -61,13 +61,16 @@ impl Weights {
         };
         let (_, metadata) =
             SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
-        let file = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
+        let file =
+            SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
         let mut tensors = HashMap::new();
         for (name, shape) in expected_tensors() {
-            let view = file.tensor(&name).map_err(|_| MusicnnError::MissingTensor {
-                source_name: source_name.to_string(),
-                tensor: name.clone(),
-            })?;
+            let view = file
+                .tensor(&name)
+                .map_err(|_| MusicnnError::MissingTensor {
+                    source_name: source_name.to_string(),
+                    tensor: name.clone(),
+                })?;
             if view.dtype() != Dtype::F32 || view.shape() != shape.as_slice() {
                 return Err(MusicnnError::BadTensor {
                     source_name: source_name.to_string(),
@@ -96,10 +99,14 @@ impl Weights {
             .get("tags")
             .ok_or_else(|| bad("the metadata has no `tags`".into()))
             .and_then(|t| {
-                serde_json::from_str(t).map_err(|e| bad(format!("metadata `tags` is not a list of strings: {e}")))
+                serde_json::from_str(t)
+                    .map_err(|e| bad(format!("metadata `tags` is not a list of strings: {e}")))
             })?;
         if tags.len() != N_TAGS {
-            return Err(bad(format!("metadata `tags` has {} names, expected {N_TAGS}", tags.len())));
+            return Err(bad(format!(
+                "metadata `tags` has {} names, expected {N_TAGS}",
+                tags.len()
+            )));
         }
         Ok(Self {
             tensors,
@@ -110,9 +117,10 @@ impl Weights {
 
     /// A checked tensor (every name of [`expected_tensors`] is present after [`Weights::parse`]).
     pub(super) fn get(&self, name: &str) -> &[f32] {
-        self.tensors.get(name).map(Vec::as_slice).unwrap_or_else(|| {
-            unreachable!("musicnn tensor `{name}` was checked at load time")
-        })
+        self.tensors
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_else(|| unreachable!("musicnn tensor `{name}` was checked at load time"))
     }
 
     /// The batch norm `prefix.{gamma,beta,moving_mean,moving_variance}`.
