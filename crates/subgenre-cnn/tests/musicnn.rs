@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use safetensors::{Dtype, SafeTensors};
+use subgenre_cnn::pretrained::float16::{f16_bits_to_f32, f32_to_f16_bits};
 use subgenre_cnn::pretrained::musicnn::{
     logmel, logmel_at, logmel_patches, patches, Musicnn, MusicnnError, MusicnnLayer, MusicnnModel,
     MIN_SAMPLES, N_MELS, PATCH_FRAMES,
 };
+use subgenre_cnn::pretrained::tensor_file::{write_tensor_file, RawTensor, TensorFile};
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/musicnn")
@@ -45,27 +46,24 @@ fn fixtures() -> Vec<Fixture> {
         .into_iter()
         .map(|path| {
             let bytes = std::fs::read(&path).expect("read fixture");
-            let st = SafeTensors::deserialize(&bytes).expect("fixture is safetensors");
+            let st = TensorFile::parse(&bytes).expect("fixture is safetensors");
             let mut tensors = HashMap::new();
             let mut frames = Vec::new();
-            for (name, view) in st.tensors() {
-                match view.dtype() {
-                    Dtype::F32 => {
-                        let v = view
-                            .data()
-                            .chunks_exact(4)
-                            .map(|b| f32::from_le_bytes(b.try_into().expect("4")))
-                            .collect();
-                        tensors.insert(name, (view.shape().to_vec(), v));
+            for view in st.tensors() {
+                match view.dtype.as_str() {
+                    "F32" => {
+                        let v = view.to_f32().expect("f32");
+                        tensors.insert(view.name.clone(), (view.shape.clone(), v));
                     }
-                    Dtype::I64 => {
+                    "I64" => {
                         frames = view
-                            .data()
-                            .chunks_exact(8)
-                            .map(|b| i64::from_le_bytes(b.try_into().expect("8")) as usize)
+                            .to_i64()
+                            .expect("i64")
+                            .into_iter()
+                            .map(|f| usize::try_from(f).expect("a frame count"))
                             .collect();
                     }
-                    other => panic!("unexpected dtype {other:?} of {name}"),
+                    other => panic!("unexpected dtype {other} of {}", view.name),
                 }
             }
             assert_eq!(frames.len(), 19);
@@ -190,10 +188,10 @@ fn skipping_dead_filters_changes_nothing() {
 
 /// The float16 value whose musicnn log-compression is nearest `l` (an f32 log-mel value).
 fn f16_bits_of(l: f32) -> i32 {
-    let compress = |bits: u16| (10000.0f32 * half::f16::from_bits(bits).to_f32() + 1.0).log10();
-    let estimate = half::f16::from_f64((10f64.powf(f64::from(l)) - 1.0) / 10000.0).to_bits();
+    let compress = |bits: u16| (10000.0f32 * f16_bits_to_f32(bits) + 1.0).log10();
+    let estimate = f32_to_f16_bits(((10f64.powf(f64::from(l)) - 1.0) / 10000.0) as f32);
     (estimate.saturating_sub(3)..=estimate.saturating_add(3))
-        .filter(|&b| half::f16::from_bits(b).is_finite() && half::f16::from_bits(b).to_f32() >= 0.0)
+        .filter(|&b| f16_bits_to_f32(b).is_finite() && f16_bits_to_f32(b) >= 0.0)
         .min_by(|&a, &b| (compress(a) - l).abs().total_cmp(&(compress(b) - l).abs()))
         .map(i32::from)
         .expect("a candidate")
@@ -331,26 +329,32 @@ fn model_and_layer_names_are_musicnns() {
 }
 
 /// The embedded MSD_musicnn weights rewritten with `edit` applied to the tensor list.
-fn rewritten(edit: impl Fn(&mut Vec<(String, Dtype, Vec<usize>, Vec<u8>)>)) -> Vec<u8> {
+fn rewritten(edit: impl Fn(&mut Vec<(String, String, Vec<usize>, Vec<u8>)>)) -> Vec<u8> {
     let bytes = MusicnnModel::MSD_musicnn.embedded_weights();
-    let (_, meta) = SafeTensors::read_metadata(bytes).expect("metadata");
-    let st = SafeTensors::deserialize(bytes).expect("weights");
-    let mut list: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = st
+    let file = TensorFile::parse(bytes).expect("weights");
+    let mut list: Vec<(String, String, Vec<usize>, Vec<u8>)> = file
         .tensors()
-        .into_iter()
-        .map(|(n, v)| (n, v.dtype(), v.shape().to_vec(), v.data().to_vec()))
-        .collect();
-    edit(&mut list);
-    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = list
         .iter()
-        .map(|(n, d, s, b)| {
+        .map(|t| {
             (
-                n.clone(),
-                safetensors::tensor::TensorView::new(*d, s.clone(), b).expect("view"),
+                t.name.clone(),
+                t.dtype.clone(),
+                t.shape.clone(),
+                t.data.to_vec(),
             )
         })
         .collect();
-    safetensors::serialize(views, meta.metadata().clone()).expect("serialize")
+    edit(&mut list);
+    let views: Vec<RawTensor<'_>> = list
+        .iter()
+        .map(|(name, dtype, shape, data)| RawTensor {
+            name: name.clone(),
+            dtype: dtype.clone(),
+            shape: shape.clone(),
+            data,
+        })
+        .collect();
+    write_tensor_file(&views, file.metadata())
 }
 
 #[test]

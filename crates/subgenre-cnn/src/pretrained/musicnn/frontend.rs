@@ -76,7 +76,7 @@ pub fn logmel(signal: &[f32]) -> Result<(Vec<f32>, usize)> {
 /// `log10(10000 * f16(p) + 1)` in float32, as extractor.py computes it under numpy 1.x.
 #[inline]
 pub(super) fn log_compress(power: f32) -> f32 {
-    let rounded = half::f16::from_f32(power).to_f32();
+    let rounded = crate::pretrained::float16::round_to_f16(power);
     (10000.0f32 * rounded + 1.0).log10()
 }
 

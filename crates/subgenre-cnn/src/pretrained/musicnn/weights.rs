@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use safetensors::{Dtype, SafeTensors};
+use crate::pretrained::tensor_file::TensorFile;
 
 use super::{MusicnnError, Result, N_TAGS};
 
@@ -59,31 +59,22 @@ impl Weights {
             source_name: source_name.to_string(),
             reason,
         };
-        let (_, metadata) =
-            SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
-        let file =
-            SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
+        let file = TensorFile::parse(bytes).map_err(|e| bad(e.to_string()))?;
         let mut tensors = HashMap::new();
         for (name, shape) in expected_tensors() {
-            let view = file
-                .tensor(&name)
-                .map_err(|_| MusicnnError::MissingTensor {
-                    source_name: source_name.to_string(),
-                    tensor: name.clone(),
-                })?;
-            if view.dtype() != Dtype::F32 || view.shape() != shape.as_slice() {
+            let view = file.get(&name).ok_or_else(|| MusicnnError::MissingTensor {
+                source_name: source_name.to_string(),
+                tensor: name.clone(),
+            })?;
+            if view.dtype != "F32" || view.shape != shape {
                 return Err(MusicnnError::BadTensor {
                     source_name: source_name.to_string(),
                     tensor: name,
-                    found: format!("{:?} {:?}", view.dtype(), view.shape()),
+                    found: format!("{} {:?}", view.dtype, view.shape),
                     expected: format!("F32 {shape:?}"),
                 });
             }
-            let values: Vec<f32> = view
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
+            let values = view.to_f32().map_err(|e| bad(e.to_string()))?;
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
                 return Err(MusicnnError::BadTensor {
                     source_name: source_name.to_string(),
@@ -94,7 +85,7 @@ impl Weights {
             }
             tensors.insert(name, values);
         }
-        let meta = metadata.metadata().clone().unwrap_or_default();
+        let meta = file.metadata();
         let tags: Vec<String> = meta
             .get("tags")
             .ok_or_else(|| bad("the metadata has no `tags`".into()))
