@@ -11,19 +11,22 @@
 mod decode;
 mod encode;
 mod error;
+mod probe;
 mod resample;
+pub mod walk;
 
 use std::path::Path;
 
 pub use decode::{decode, decode_bytes, Decoded, StreamInfo};
 pub use encode::{write_clip, ClipFormat};
 pub use error::{AudioError, Result};
+pub use probe::{probe, probe_all, FileInfo};
 pub use resample::resample;
 
 /// librosa's default sample rate.
 pub const DEFAULT_SAMPLE_RATE: u32 = 22050;
 
-/// File extensions the loader recognises when walking folders.
+/// File extensions the loader recognises; [`walk::audio_files`] looks for them in folders.
 pub const AUDIO_EXTENSIONS: &[&str] = &[
     "mp3", "wav", "wave", "flac", "ogg", "oga", "m4a", "mp4", "aac",
 ];

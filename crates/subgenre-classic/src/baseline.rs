@@ -10,7 +10,7 @@ use subgenre_eval::{
 
 use crate::boost::{BoostModel, BoostParams};
 use crate::data::{FeatureTable, Standardizer};
-use crate::error::{Error, Result};
+use crate::error::{ClassicError, Result};
 use crate::model::{argmax_rows, Labelled, Model, ModelName};
 use crate::svm::{SvmModel, SvmParams};
 use crate::tune::{self, Point};
@@ -51,7 +51,7 @@ impl Protocol {
         match s.trim().to_ascii_lowercase().as_str() {
             "group" => Ok(Self::Group),
             "study" => Ok(Self::Study),
-            _ => Err(Error::InvalidParam {
+            _ => Err(ClassicError::InvalidParam {
                 name: "protocol",
                 reason: format!("{s:?} is neither \"group\" nor \"study\""),
             }),
@@ -60,7 +60,7 @@ impl Protocol {
 }
 
 impl std::str::FromStr for Protocol {
-    type Err = Error;
+    type Err = ClassicError;
     fn from_str(s: &str) -> Result<Self> {
         Self::parse(s)
     }
@@ -233,12 +233,12 @@ pub fn build_model(
                 n_classes, p, threads,
             )))
         }
-        ModelName::Vote => Err(Error::InvalidParam {
+        ModelName::Vote => Err(ClassicError::InvalidParam {
             name: "model",
             reason: "build a vote with SoftVote::new from fitted members".into(),
         }),
         #[allow(unreachable_patterns)]
-        other => other.check_compiled().and(Err(Error::UnknownModel {
+        other => other.check_compiled().and(Err(ClassicError::UnknownModel {
             name: other.to_string(),
         })),
     }
@@ -273,7 +273,7 @@ fn fit_model(
     let start = Instant::now();
     let mut best: Option<(f64, Point)> = None;
     if let (true, Some(grid)) = (config.tune > 0, grid_of(name)) {
-        let v = valid.ok_or(Error::InvalidParam {
+        let v = valid.ok_or(ClassicError::InvalidParam {
             name: "tune",
             reason: "tuning needs a validation part (the split has none)".into(),
         })?;
@@ -326,7 +326,7 @@ fn split_for(config: &BaselineConfig, seed: u64) -> Result<(Split, PartIndices)>
         Protocol::Study => split.indices_ungrouped(&items)?,
     };
     if idx.train.is_empty() || idx.test.is_empty() {
-        return Err(Error::InvalidParam {
+        return Err(ClassicError::InvalidParam {
             name: "split",
             reason: format!(
                 "seed {seed}: {} training and {} test rows; both parts need rows",
@@ -421,7 +421,7 @@ pub fn run_baseline(
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<Report> {
     if config.seeds.is_empty() {
-        return Err(Error::InvalidParam {
+        return Err(ClassicError::InvalidParam {
             name: "seeds",
             reason: "no seeds given".into(),
         });

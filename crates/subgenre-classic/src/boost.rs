@@ -20,7 +20,7 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde_json::json;
 
-use crate::error::{Error, Result};
+use crate::error::{ClassicError, Result};
 use crate::model::{normalise_rows, Labelled, Model};
 use crate::tune::Point;
 
@@ -146,7 +146,7 @@ impl Model for BoostModel {
 
     fn fit(&mut self, train: Labelled<'_>, valid: Option<Labelled<'_>>) -> Result<()> {
         if train.y.is_empty() {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "train",
                 reason: "the training part holds no rows".into(),
             });
@@ -198,7 +198,7 @@ impl Model for BoostModel {
                     _ => None,
                 };
                 b.fit(&m, &y, &weights, eval)
-                    .map_err(|source| Error::Boost { source })?;
+                    .map_err(|source| ClassicError::Boost { source })?;
                 Ok(b)
             })
             .collect::<Result<_>>()?;
@@ -212,7 +212,7 @@ impl Model for BoostModel {
 
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         if self.boosters.len() != self.n_classes {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "boost",
                 reason: "predict before fit".into(),
             });

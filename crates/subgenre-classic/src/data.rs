@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use subgenre_eval::SplitItem;
 
-use crate::error::{Error, Result};
+use crate::error::{ClassicError, Result};
 
 /// Writes the features CSV that [`FeatureTable::read_csv`] reads (what `subgenre features`
 /// writes): `sample_id, spot_id, <features…>, label` for clips of a data set, or
@@ -94,7 +94,7 @@ pub struct FeatureTable {
 impl FeatureTable {
     /// Reads a features CSV keeping the rows of `classes`.
     pub fn read_csv(path: &Path, classes: &[String]) -> Result<Self> {
-        let file = std::fs::File::open(path).map_err(|e| Error::Csv {
+        let file = std::fs::File::open(path).map_err(|e| ClassicError::Csv {
             path: path.to_owned(),
             source: e.into(),
         })?;
@@ -103,7 +103,7 @@ impl FeatureTable {
 
     /// Reads CSV text from `reader`; `source` names it in messages.
     pub fn from_reader<R: Read>(reader: R, source: &Path, classes: &[String]) -> Result<Self> {
-        let csv_err = |e: csv::Error| Error::Csv {
+        let csv_err = |e: csv::Error| ClassicError::Csv {
             path: source.to_owned(),
             source: e,
         };
@@ -117,7 +117,7 @@ impl FeatureTable {
             names
                 .iter()
                 .position(|&n| n == column)
-                .ok_or(Error::MissingColumn {
+                .ok_or(ClassicError::MissingColumn {
                     path: source.to_owned(),
                     column,
                 })
@@ -129,7 +129,7 @@ impl FeatureTable {
             .filter(|&c| c != id_col && c != group_col && c != label_col)
             .collect();
         if feature_cols.is_empty() {
-            return Err(Error::NoFeatureColumns {
+            return Err(ClassicError::NoFeatureColumns {
                 path: source.to_owned(),
             });
         }
@@ -148,7 +148,7 @@ impl FeatureTable {
         while rdr.read_record(&mut record).map_err(csv_err)? {
             let line = record.position().map_or(0, |p| p.line());
             if record.len() != names.len() {
-                return Err(Error::RaggedRow {
+                return Err(ClassicError::RaggedRow {
                     path: source.to_owned(),
                     line,
                     expected: names.len(),
@@ -157,7 +157,7 @@ impl FeatureTable {
             }
             let field = |c: usize| record.get(c).unwrap_or("");
             let sample_id = field(id_col);
-            let missing = |column: &str| Error::MissingValue {
+            let missing = |column: &str| ClassicError::MissingValue {
                 path: source.to_owned(),
                 line,
                 sample_id: sample_id.to_owned(),
@@ -183,7 +183,7 @@ impl FeatureTable {
                 match text.parse::<f64>() {
                     Ok(v) if v.is_finite() => values.push(v),
                     _ => {
-                        return Err(Error::BadValue {
+                        return Err(ClassicError::BadValue {
                             path: source.to_owned(),
                             line,
                             sample_id: sample_id.to_owned(),
@@ -198,14 +198,14 @@ impl FeatureTable {
             y.push(class);
         }
         if y.is_empty() {
-            return Err(Error::NoRows {
+            return Err(ClassicError::NoRows {
                 path: source.to_owned(),
                 classes: classes.to_vec(),
             });
         }
         let n = y.len();
         let x = Array2::from_shape_vec((n, feature_cols.len()), values).map_err(|e| {
-            Error::InvalidParam {
+            ClassicError::InvalidParam {
                 name: "features",
                 reason: e.to_string(),
             }
@@ -278,12 +278,12 @@ impl Standardizer {
     /// Learns means and scales from `x` (the training part only).
     pub fn fit(x: ArrayView2<'_, f64>) -> Result<Self> {
         if x.nrows() == 0 {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "x",
                 reason: "cannot standardise an empty matrix".into(),
             });
         }
-        let mean = x.mean_axis(Axis(0)).ok_or(Error::InvalidParam {
+        let mean = x.mean_axis(Axis(0)).ok_or(ClassicError::InvalidParam {
             name: "x",
             reason: "empty".into(),
         })?;
@@ -296,7 +296,7 @@ impl Standardizer {
     /// Applies the learned transform.
     pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         if x.ncols() != self.mean.len() {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "x",
                 reason: format!(
                     "{} columns, the scaler was fitted on {}",
@@ -368,7 +368,7 @@ mod tests {
         let e = read("sample_id,spot_id,a,b,label\ns1,t1,1,2,bouncy\ns2,t1,3,,tekno\n")
             .expect_err("empty");
         assert!(
-            matches!(&e, Error::MissingValue { line: 3, column, .. } if column == "b"),
+            matches!(&e, ClassicError::MissingValue { line: 3, column, .. } if column == "b"),
             "{e}"
         );
         assert!(
@@ -377,7 +377,7 @@ mod tests {
         );
         let e = read("sample_id,spot_id,a,label\ns1,t1,NaN,bouncy\n").expect_err("nan");
         assert!(
-            matches!(&e, Error::BadValue { line: 2, column, .. } if column == "a"),
+            matches!(&e, ClassicError::BadValue { line: 2, column, .. } if column == "a"),
             "{e}"
         );
         let e = read("sample_id,spot_id,a,label\ns1,t1,abc,bouncy\n").expect_err("text");
@@ -388,7 +388,7 @@ mod tests {
         let e = read("sample_id,spot_id,a,label\ns1,t1,1\n").expect_err("ragged");
         assert!(matches!(
             e,
-            Error::RaggedRow {
+            ClassicError::RaggedRow {
                 line: 2,
                 expected: 4,
                 found: 3,
@@ -398,15 +398,15 @@ mod tests {
         let e = read("sample_id,a,label\ns1,1,bouncy\n").expect_err("no spot_id");
         assert!(matches!(
             e,
-            Error::MissingColumn {
+            ClassicError::MissingColumn {
                 column: "spot_id",
                 ..
             }
         ));
         let e = read("sample_id,spot_id,label\ns1,t,bouncy\n").expect_err("no features");
-        assert!(matches!(e, Error::NoFeatureColumns { .. }));
+        assert!(matches!(e, ClassicError::NoFeatureColumns { .. }));
         let e = read("sample_id,spot_id,a,label\ns1,t,1,psytech\n").expect_err("no rows");
-        assert!(matches!(e, Error::NoRows { .. }));
+        assert!(matches!(e, ClassicError::NoRows { .. }));
         let e = FeatureTable::read_csv(Path::new("/no/such.csv"), &classes()).expect_err("io");
         assert!(e.to_string().contains("/no/such.csv"));
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// evaluation (`Eval`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ClassicError {
     /// The CSV could not be read or parsed.
     #[error("{path}: {source}")]
     Csv {
@@ -136,8 +136,8 @@ pub enum Error {
     },
     /// Splits, metrics or report writing failed.
     #[error(transparent)]
-    Eval(#[from] subgenre_eval::Error),
+    Eval(#[from] subgenre_eval::EvalError),
 }
 
-/// `Result` with this crate's [`Error`].
-pub type Result<T> = std::result::Result<T, Error>;
+/// `Result` with this crate's [`ClassicError`].
+pub type Result<T> = std::result::Result<T, ClassicError>;

@@ -27,7 +27,7 @@ pub use baseline::{
     build_model, prepare, run_baseline, total_runs, BaselineConfig, Prepared, Progress, Protocol,
 };
 pub use data::{FeatureCsvWriter, FeatureTable, Standardizer};
-pub use error::{Error, Result};
+pub use error::{ClassicError, Result};
 pub use model::{Labelled, Model, ModelName};
 pub use subgenre_core::classes::FIVE_CLASSES;
 pub use vote::{default_weights, parse_weights, SoftVote};

@@ -13,7 +13,7 @@ use lightgbm3::{Booster, Dataset};
 use ndarray::{Array2, ArrayView2};
 use serde_json::{json, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{ClassicError, Result};
 use crate::model::{normalise_rows, Labelled, Model};
 use crate::tune::Point;
 
@@ -167,8 +167,8 @@ impl LightGbmModel {
     }
 }
 
-fn lgb_err(source: lightgbm3::Error) -> Error {
-    Error::LightGbm { source }
+fn lgb_err(source: lightgbm3::Error) -> ClassicError {
+    ClassicError::LightGbm { source }
 }
 
 fn flat(x: ArrayView2<'_, f64>) -> Vec<f64> {
@@ -217,11 +217,11 @@ impl Model for LightGbmModel {
     }
 
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let lock = self.booster.as_ref().ok_or(Error::InvalidParam {
+        let lock = self.booster.as_ref().ok_or(ClassicError::InvalidParam {
             name: "lightgbm",
             reason: "predict before fit".into(),
         })?;
-        let b = lock.lock().map_err(|_| Error::InvalidParam {
+        let b = lock.lock().map_err(|_| ClassicError::InvalidParam {
             name: "lightgbm",
             reason: "a previous call panicked".into(),
         })?;
@@ -229,7 +229,7 @@ impl Model for LightGbmModel {
             b.0.predict(&flat(x), x.ncols() as i32, true)
                 .map_err(lgb_err)?;
         let mut p = Array2::from_shape_vec((x.nrows(), self.n_classes), values).map_err(|e| {
-            Error::InvalidParam {
+            ClassicError::InvalidParam {
                 name: "lightgbm",
                 reason: e.to_string(),
             }

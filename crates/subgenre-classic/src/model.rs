@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::error::{Error, Result};
+use crate::error::{ClassicError, Result};
 
 /// Features and labels of one part (standardised features, class indices).
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +21,7 @@ impl<'a> Labelled<'a> {
     /// Pairs features with labels, checking the lengths agree.
     pub fn new(x: ArrayView2<'a, f64>, y: &'a [usize]) -> Result<Self> {
         if x.nrows() != y.len() {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "y",
                 reason: format!("{} labels for {} rows", y.len(), x.nrows()),
             });
@@ -106,11 +106,11 @@ impl ModelName {
     /// An error unless this build can train the model.
     pub fn check_compiled(self) -> Result<()> {
         match self {
-            Self::XgBoost if !self.is_compiled() => Err(Error::FeatureNotCompiled {
+            Self::XgBoost if !self.is_compiled() => Err(ClassicError::FeatureNotCompiled {
                 model: "xgboost",
                 feature: "xgboost",
             }),
-            Self::LightGbm if !self.is_compiled() => Err(Error::FeatureNotCompiled {
+            Self::LightGbm if !self.is_compiled() => Err(ClassicError::FeatureNotCompiled {
                 model: "lightgbm",
                 feature: "lightgbm",
             }),
@@ -152,7 +152,7 @@ impl ModelName {
             }
         }
         if out.is_empty() {
-            return Err(Error::UnknownModel {
+            return Err(ClassicError::UnknownModel {
                 name: list.to_owned(),
             });
         }
@@ -168,7 +168,7 @@ impl fmt::Display for ModelName {
 }
 
 impl FromStr for ModelName {
-    type Err = Error;
+    type Err = ClassicError;
     fn from_str(s: &str) -> Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "svm" => Ok(Self::Svm),
@@ -176,7 +176,7 @@ impl FromStr for ModelName {
             "xgboost" | "xgb" => Ok(Self::XgBoost),
             "lightgbm" | "lgbm" => Ok(Self::LightGbm),
             "vote" => Ok(Self::Vote),
-            _ => Err(Error::UnknownModel { name: s.to_owned() }),
+            _ => Err(ClassicError::UnknownModel { name: s.to_owned() }),
         }
     }
 }
@@ -210,13 +210,13 @@ mod tests {
         assert_eq!(all.last(), Some(&ModelName::Vote));
         assert!(matches!(
             ModelName::parse_list("svm,forest"),
-            Err(Error::UnknownModel { .. })
+            Err(ClassicError::UnknownModel { .. })
         ));
         if !cfg!(feature = "xgboost") {
             let e = ModelName::parse_list("xgboost").expect_err("not compiled");
             assert!(matches!(
                 e,
-                Error::FeatureNotCompiled {
+                ClassicError::FeatureNotCompiled {
                     feature: "xgboost",
                     ..
                 }

@@ -33,7 +33,7 @@ use rayon::prelude::*;
 use serde_json::json;
 use subgenre_eval::SplitMix64;
 
-use crate::error::{Error, Result};
+use crate::error::{ClassicError, Result};
 use crate::model::{Labelled, Model};
 
 /// The SVM's settings.
@@ -121,7 +121,7 @@ impl SvmModel {
 
     fn check_fitted(&self) -> Result<()> {
         if self.pairs.is_empty() && self.n_classes > 1 {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "svm",
                 reason: "predict before fit".into(),
             });
@@ -160,7 +160,7 @@ fn fit_binary(
         .gaussian_kernel(1.0 / gamma)
         .eps(tol)
         .fit(&data)
-        .map_err(|source| Error::Svm {
+        .map_err(|source| ClassicError::Svm {
             pair: pair.to_owned(),
             source,
         })
@@ -178,7 +178,7 @@ impl Model for SvmModel {
     fn fit(&mut self, train: Labelled<'_>, _valid: Option<Labelled<'_>>) -> Result<()> {
         let k = self.n_classes;
         if train.y.is_empty() {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "train",
                 reason: "the training part holds no rows".into(),
             });

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use ndarray::{Array2, ArrayView2};
 use serde_json::json;
 
-use crate::error::{Error, Result};
+use crate::error::{ClassicError, Result};
 use crate::model::{Labelled, Model, ModelName};
 
 /// Parses vote weights such as `xgboost:0.5,lightgbm:0.5` (a bare name weighs 1).
@@ -14,7 +14,7 @@ pub fn parse_weights(spec: &str) -> Result<Vec<(ModelName, f64)>> {
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (name, w) = match part.split_once(':') {
             Some((n, w)) => {
-                let w: f64 = w.trim().parse().map_err(|_| Error::InvalidParam {
+                let w: f64 = w.trim().parse().map_err(|_| ClassicError::InvalidParam {
                     name: "vote",
                     reason: format!("weight {w:?} of {n:?} is not a number"),
                 })?;
@@ -24,14 +24,14 @@ pub fn parse_weights(spec: &str) -> Result<Vec<(ModelName, f64)>> {
         };
         let m: ModelName = name.parse()?;
         if m == ModelName::Vote {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "vote",
                 reason: "a vote cannot contain itself".into(),
             });
         }
         m.check_compiled()?;
         if !(w.is_finite() && w >= 0.0) {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "vote",
                 reason: format!("weight {w} of {name:?} must be finite and non-negative"),
             });
@@ -39,7 +39,7 @@ pub fn parse_weights(spec: &str) -> Result<Vec<(ModelName, f64)>> {
         out.push((m, w));
     }
     if out.is_empty() || out.iter().all(|(_, w)| *w == 0.0) {
-        return Err(Error::InvalidParam {
+        return Err(ClassicError::InvalidParam {
             name: "vote",
             reason: format!("{spec:?} gives no model a positive weight"),
         });
@@ -67,7 +67,7 @@ impl SoftVote {
     pub fn new(members: Vec<(Box<dyn Model>, f64)>) -> Result<Self> {
         let total: f64 = members.iter().map(|(_, w)| *w).sum();
         if members.is_empty() || !(total > 0.0 && total.is_finite()) {
-            return Err(Error::InvalidParam {
+            return Err(ClassicError::InvalidParam {
                 name: "vote",
                 reason: "needs at least one member with a positive weight".into(),
             });
@@ -99,7 +99,7 @@ impl Model for SoftVote {
                 None => p,
                 Some(a) if a.dim() == p.dim() => a + p,
                 Some(a) => {
-                    return Err(Error::InvalidParam {
+                    return Err(ClassicError::InvalidParam {
                         name: "vote",
                         reason: format!(
                             "member {} gives {:?} probabilities, others {:?}",
@@ -111,7 +111,7 @@ impl Model for SoftVote {
                 }
             });
         }
-        acc.ok_or(Error::InvalidParam {
+        acc.ok_or(ClassicError::InvalidParam {
             name: "vote",
             reason: "no members".into(),
         })

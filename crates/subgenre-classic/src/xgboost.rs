@@ -18,7 +18,7 @@ use serde_json::json;
 use xgboost_sys as sys;
 
 use crate::boost::BoostParams;
-use crate::error::{Error, Result};
+use crate::error::{ClassicError, Result};
 use crate::model::{normalise_rows, Labelled, Model};
 
 fn last_error() -> String {
@@ -37,7 +37,7 @@ fn check(call: &'static str, ret: i32) -> Result<()> {
     if ret == 0 {
         Ok(())
     } else {
-        Err(Error::XgBoost {
+        Err(ClassicError::XgBoost {
             call,
             message: last_error(),
         })
@@ -45,7 +45,7 @@ fn check(call: &'static str, ret: i32) -> Result<()> {
 }
 
 fn cstring(call: &'static str, s: &str) -> Result<CString> {
-    CString::new(s).map_err(|_| Error::XgBoost {
+    CString::new(s).map_err(|_| ClassicError::XgBoost {
         call,
         message: format!("string {s:?} holds a NUL byte"),
     })
@@ -165,7 +165,7 @@ impl Booster {
         text.rsplit(':')
             .next()
             .and_then(|v| v.trim().parse::<f64>().ok())
-            .ok_or(Error::XgBoost {
+            .ok_or(ClassicError::XgBoost {
                 call: "XGBoosterEvalOneIter",
                 message: format!("cannot read the metric from {text:?}"),
             })
@@ -200,7 +200,7 @@ impl Booster {
         })?;
         let n = rows * k;
         if out.is_null() || dim != 2 {
-            return Err(Error::XgBoost {
+            return Err(ClassicError::XgBoost {
                 call: "XGBoosterPredictFromDMatrix",
                 message: format!("unexpected output of {dim} dimensions"),
             });
@@ -208,7 +208,7 @@ impl Booster {
         // SAFETY: strict_shape gives a [rows, num_class] float buffer.
         let values = unsafe { std::slice::from_raw_parts(out, n) };
         Array2::from_shape_vec((rows, k), values.iter().map(|&v| f64::from(v)).collect()).map_err(
-            |e| Error::XgBoost {
+            |e| ClassicError::XgBoost {
                 call: "XGBoosterPredictFromDMatrix",
                 message: e.to_string(),
             },
@@ -305,11 +305,11 @@ impl Model for XgBoostModel {
     }
 
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let lock = self.booster.as_ref().ok_or(Error::InvalidParam {
+        let lock = self.booster.as_ref().ok_or(ClassicError::InvalidParam {
             name: "xgboost",
             reason: "predict before fit".into(),
         })?;
-        let b = lock.lock().map_err(|_| Error::XgBoost {
+        let b = lock.lock().map_err(|_| ClassicError::XgBoost {
             call: "predict",
             message: "a previous call panicked".into(),
         })?;

@@ -7,23 +7,14 @@ use subgenre_classic::boost::{BoostModel, BoostParams};
 use subgenre_classic::svm::{SvmModel, SvmParams};
 use subgenre_classic::{
     prepare, run_baseline, total_runs, BaselineConfig, FeatureTable, Labelled, Model, ModelName,
-    Progress, Protocol, SoftVote,
+    Progress, Protocol, SoftVote, FIVE_CLASSES,
 };
 use subgenre_eval::{ClassificationReport, SplitMix64};
 
 const K: usize = 5;
 
 fn classes() -> Vec<String> {
-    [
-        "bouncy",
-        "tekno",
-        "warzone",
-        "industrial",
-        "non-techno-drop",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    FIVE_CLASSES.iter().map(|s| s.to_string()).collect()
 }
 
 fn normal(rng: &mut SplitMix64) -> f64 {

@@ -1,4 +1,5 @@
-//! `subgenre`: a thin command line over the subgenre libraries.
+//! `subgenre`: the command line over the subgenre libraries; each command parses its
+//! arguments, calls one library operation and prints what it did.
 
 mod args;
 mod commands;
@@ -16,11 +17,24 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            // `{:#}` prints the whole cause chain on one line: "decoding x.mp3: ...: ...".
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_text(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line ("decoding x.mp3: ...: ..."), each cause once: the
+/// libraries' errors already name their source in their own text, which `{:#}` would repeat.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn init_logging(verbose: u8) {
@@ -36,4 +50,33 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_text;
+
+    /// An error that names its source in its own text, as the libraries' errors do.
+    #[derive(Debug)]
+    struct Reading(std::io::Error);
+
+    impl std::fmt::Display for Reading {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "reading split.json: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Reading {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        let named = anyhow::Error::new(Reading(std::io::Error::other("disk on fire")));
+        assert_eq!(error_text(&named), "reading split.json: disk on fire");
+        let context = anyhow::Error::new(std::io::Error::other("disk on fire")).context("saving");
+        assert_eq!(error_text(&context), "saving: disk on fire");
+    }
 }

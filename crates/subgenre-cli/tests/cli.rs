@@ -809,3 +809,32 @@ fn evaluate_measures_similarity_search_without_the_clip_s_own_track() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--neighbours"), "{}", stderr(&o));
 }
+
+#[test]
+fn melgrams_writes_one_png_per_clip_and_rejects_bad_settings() {
+    let cache = tempfile::tempdir().expect("tmp");
+    let out = tempfile::tempdir().expect("tmp");
+    let pngs = out.path().join("pngs");
+    let pngs_s = pngs.to_str().expect("utf-8");
+    let o = subgenre(
+        &["melgrams", "--route", "array", "--size", "32", "--out", pngs_s],
+        cache.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("images (32x32, array) ->"),
+        "{}",
+        stdout(&o)
+    );
+    let written = std::fs::read_dir(&pngs).expect("pngs").count();
+    assert!(written > 0 && stdout(&o).starts_with(&format!("{written} images")));
+    for (args, needle) in [
+        (vec!["melgrams", "--route", "svg", "--out", pngs_s], "svg"),
+        (vec!["melgrams", "--size", "4", "--out", pngs_s], "size"),
+        (vec!["predict", "--min-confidence", "2", pngs_s], "min_confidence"),
+    ] {
+        let o = subgenre(&args, cache.path());
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+}

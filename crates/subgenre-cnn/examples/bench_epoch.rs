@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use subgenre_cnn::{train, Arch, Sample, TrainConfig};
+use subgenre_cnn::{train_from, Arch, Engine, Sample, TrainConfig};
 
 fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
     args.iter()
@@ -63,9 +63,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     // What the CLI should do too (see its docs); `--default-malloc` measures without it.
     let tuned = !args.iter().any(|a| a == "--default-malloc") && subgenre_cnn::keep_freed_memory();
-    // `--burn-ops`: burn's own convolution and pooling instead of `subgenre_cnn::train_ops`.
+    // `--burn-ops`: burn's own convolution and pooling (the network on `Engine::Burn`) instead
+    // of the CPU engine's (`subgenre_cnn::engine::ops`).
     let burn_ops = args.iter().any(|a| a == "--burn-ops");
-    subgenre_cnn::train_ops::set_burn_ops_only(burn_ops);
     let arch: Arch = arg(&args, "--arch", "cnn_drop_first".to_string()).parse()?;
     let size = arg(&args, "--size", 128usize);
     let n_train = arg(&args, "--train", 900usize);
@@ -86,10 +86,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if burn_ops { " (burn's own conv and pooling)" } else { "" },
         if tuned { "keeps freed memory" } else { "default" }
     );
+    // The network built here, seeded as training seeds it, so that it can be put on an engine.
+    let device = subgenre_cnn::default_device();
+    device.seed(config.seed);
+    let engine = if burn_ops {
+        Engine::Burn
+    } else {
+        Engine::for_build()
+    };
+    let network = config.model.init(&device)?.with_engine(engine);
     let start = Instant::now();
     let mut last_cpu = cpu_seconds();
-    let outcome = train(
+    let outcome = train_from(
         &config,
+        Some(network),
         synthetic(n_train, size, classes.len(), 1),
         synthetic(n_val, size, classes.len(), 2),
         &dir,

@@ -1,6 +1,6 @@
 //! Where a cnn_drop_first training step spends its time on the CPU backend: forward and
 //! backward of each conv block's convolution and ReLU + max pooling at batch 64, 128x128,
-//! timed alone, burn's own operations beside this crate's (`subgenre_cnn::train_ops`), and the
+//! timed alone, burn's own operations beside this crate's (`subgenre_cnn::engine::ops`), and the
 //! block's convolution, ReLU and pooling as separate operations beside the fused one.
 //!
 //!     cargo run --release -p subgenre-cnn --example op_bench -- [--threads 1] [--batch 64] [--ours]
@@ -12,7 +12,7 @@ use burn::{
     prelude::*,
     tensor::activation::relu,
 };
-use subgenre_cnn::train_ops;
+use subgenre_cnn::engine::ops;
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.iter()
@@ -71,7 +71,7 @@ fn run(b: usize) {
         let xa = Tensor::<4>::from_data(x.to_data(), &ad);
         let xa = if cin == 1 { xa } else { xa.require_grad() };
         let head = format!("conv {cin}->{cout} @{size}");
-        train_ops::conv3x3(&conv.valid(), x.clone())
+        ops::conv3x3(&conv.valid(), x.clone())
             .into_data()
             .assert_approx_eq::<f32>(
                 &conv.valid().forward(x.clone()).into_data(),
@@ -81,13 +81,13 @@ fn run(b: usize) {
             conv.valid().forward(x.clone()).into_data()
         });
         time(&format!("{head} forward, train_ops"), 2, || {
-            train_ops::conv3x3(&conv.valid(), x.clone()).into_data()
+            ops::conv3x3(&conv.valid(), x.clone()).into_data()
         });
         time(&format!("{head} forward+backward, burn"), 2, || {
             conv.forward(xa.clone()).sum().backward()
         });
         time(&format!("{head} forward+backward, train_ops"), 2, || {
-            train_ops::conv3x3(&conv, xa.clone()).sum().backward()
+            ops::conv3x3(&conv, xa.clone()).sum().backward()
         });
         let y = conv.valid().forward(x.clone());
         let ya = Tensor::<4>::from_data(y.to_data(), &ad).require_grad();
@@ -95,7 +95,7 @@ fn run(b: usize) {
             pool.forward(relu(y.clone())).into_data()
         });
         time(&format!("relu+pool @{size} forward, train_ops"), 3, || {
-            train_ops::relu_max_pool(&pool, y.clone()).into_data()
+            ops::relu_max_pool(&pool, y.clone()).into_data()
         });
         time(
             &format!("relu+pool @{size} forward+backward, burn"),
@@ -105,16 +105,16 @@ fn run(b: usize) {
         time(
             &format!("relu+pool @{size} forward+backward, train_ops"),
             3,
-            || train_ops::relu_max_pool(&pool, ya.clone()).sum().backward(),
+            || ops::relu_max_pool(&pool, ya.clone()).sum().backward(),
         );
         // The block as the networks without batch norm run it: the two above as one operation.
         time(&format!("{head} + relu+pool, separate ops"), 2, || {
-            train_ops::relu_max_pool(&pool, train_ops::conv3x3(&conv, xa.clone()))
+            ops::relu_max_pool(&pool, ops::conv3x3(&conv, xa.clone()))
                 .sum()
                 .backward()
         });
         time(&format!("{head} + relu+pool, one op"), 2, || {
-            train_ops::conv3x3_relu_max_pool(&conv, &pool, xa.clone())
+            ops::conv3x3_relu_max_pool(&conv, &pool, xa.clone())
                 .sum()
                 .backward()
         });

@@ -1,4 +1,7 @@
-//! Where tensors live: the one place that picks burn's backend by cargo feature.
+//! Where tensors live: the one place that picks burn's backend by cargo feature. A new
+//! backend is a cargo feature (Cargo.toml), a branch of [`default_device`] and of
+//! [`backend_name`], and in `ON_GPU` when it is not the CPU (which then makes
+//! [`crate::engine::Engine::for_build`] choose burn's tensors).
 //!
 //! Burn 0.22 has no backend type parameter: a [`Device`] names the backend at run time. Without
 //! features the crate computes on **Flex**, burn's pure-Rust CPU backend (SIMD kernels, rayon
@@ -38,8 +41,9 @@ pub fn default_device() -> Device {
     }
 }
 
-/// Whether [`default_device`] is a GPU (a `cuda`, `tch` or `vulkan` build).
-pub const ON_GPU: bool = cfg!(any(feature = "cuda", feature = "tch", feature = "vulkan"));
+/// Whether [`default_device`] is a GPU (a `cuda`, `tch` or `vulkan` build). Read only by
+/// [`crate::engine::Engine::for_build`], which chooses the engine from it.
+pub(crate) const ON_GPU: bool = cfg!(any(feature = "cuda", feature = "tch", feature = "vulkan"));
 
 /// A short name for reports: `flex-cpu`, `cuda`, `libtorch-cuda` or `vulkan`.
 pub fn backend_name() -> &'static str {

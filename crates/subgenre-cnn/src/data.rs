@@ -8,6 +8,7 @@ use burn::{
     prelude::*,
 };
 use serde::{Deserialize, Serialize};
+use subgenre_core::SplitMix64;
 
 use crate::error::{CnnError, Result};
 
@@ -19,6 +20,12 @@ pub struct Sample {
     pub pixels: Vec<f32>,
     /// Index into the class list.
     pub label: usize,
+}
+
+impl AsRef<[f32]> for Sample {
+    fn as_ref(&self) -> &[f32] {
+        &self.pixels
+    }
 }
 
 /// The burn dataset of a list of samples, kept in memory.
@@ -272,30 +279,24 @@ fn spec_augment(clip: &mut [f32], height: usize, width: usize, aug: &AugmentConf
     }
 }
 
-/// A small deterministic generator (SplitMix64) for augmentation, so runs repeat per seed
-/// without another dependency.
+/// The augmentation's random stream: the project's SplitMix64 ([`subgenre_core::rng`]), so runs
+/// repeat per seed without another dependency, with the draws augmentation needs. Its values
+/// are pinned by a test (training runs are deterministic).
 #[derive(Clone, Debug)]
-pub(crate) struct Rng(u64);
+pub(crate) struct Rng(SplitMix64);
 
 impl Rng {
     pub(crate) fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+        Rng(SplitMix64::new(seed ^ 0x5DEE_CE66_D1CE_4E5B))
     }
 
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
+    /// Uniform in `[0, 1)`, 53 random bits.
     fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.next_f64()
     }
 
-    /// Uniform integer in `0..n` (0 when `n` is 0).
+    /// Uniform integer in `0..n` (0 when `n` is 0), scaled from [`Rng::uniform`] (not
+    /// [`SplitMix64::below`]'s multiply-shift: each stream keeps its values).
     fn below(&mut self, n: usize) -> usize {
         if n == 0 {
             0
@@ -446,6 +447,35 @@ mod tests {
                 / 2000.0;
             assert!((mean - 0.5).abs() < 0.05, "Beta({a},{a}) mean {mean}");
         }
+    }
+
+    /// The augmentation stream's values for seed 7, pinned: training runs repeat per seed, so
+    /// every draw (integers, uniforms, normals, Beta samples) must stay bit for bit.
+    #[test]
+    fn the_augmentation_stream_is_pinned() {
+        let mut r = Rng::new(7);
+        let uniform: Vec<u64> = (0..3).map(|_| r.uniform().to_bits()).collect();
+        assert_eq!(
+            uniform,
+            [
+                4605777915928412648,
+                4587261835649385264,
+                4602011270435348668
+            ]
+        );
+        let below: Vec<usize> = (0..6).map(|_| r.below(10)).collect();
+        assert_eq!(below, [1, 0, 7, 0, 0, 3]);
+        let normal: Vec<u64> = (0..2).map(|_| r.normal().to_bits()).collect();
+        assert_eq!(normal, [13828092865927408765, 4595017742501767595]);
+        let beta: Vec<u64> = [0.2, 0.4, 2.0].map(|a| r.beta(a).to_bits()).to_vec();
+        assert_eq!(
+            beta,
+            [
+                4607173474509725956,
+                4601584241002524448,
+                4599953017472438421
+            ]
+        );
     }
 
     #[test]

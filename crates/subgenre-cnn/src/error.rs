@@ -10,14 +10,52 @@ pub enum CnnError {
     #[error("unknown architecture `{0}` (expected one of: {names})", names = crate::Arch::names().join(", "))]
     UnknownArch(String),
 
-    /// A configuration value that cannot work (size too small for the network, no classes, ...).
-    #[error("invalid configuration: {0}")]
-    InvalidConfig(String),
+    /// A classifier with fewer than two classes.
+    #[error("a classifier needs at least 2 classes, got {classes}")]
+    TooFewClasses {
+        /// The number asked for.
+        classes: usize,
+    },
 
-    /// One setting of a [`crate::TrainConfig`] that cannot work: `name` is its field,
-    /// `reason` follows it in a sentence (`max_epochs must be at least 1`).
+    /// An input too small for the network's pooling layers.
+    #[error("{height}x{width} input is too small for {arch}")]
+    InputTooSmall {
+        height: usize,
+        width: usize,
+        arch: crate::Arch,
+    },
+
+    /// One setting of a [`crate::TrainConfig`] or [`crate::ModelConfig`] that cannot work:
+    /// `name` is its field, `reason` follows it in a sentence (`max_epochs must be at least 1`).
     #[error("{name} {reason}")]
     InvalidSetting { name: &'static str, reason: String },
+
+    /// A network whose head does not match the class names given with it.
+    #[error("the network has {outputs} outputs but {classes} classes are named")]
+    ClassCountMismatch { outputs: usize, classes: usize },
+
+    /// A transfer run's initial network is not the configured one.
+    #[error("the initial network ({initial:?}) is not the configured one ({configured:?})")]
+    InitialNetwork {
+        initial: Box<crate::ModelConfig>,
+        configured: Box<crate::ModelConfig>,
+    },
+
+    /// Training without training or validation samples.
+    #[error("training and validation data must not be empty")]
+    EmptyData,
+
+    /// A model saved with a spec written for another network.
+    #[error("the spec's network configuration is not the model's")]
+    SpecNotModel,
+
+    /// An ensemble of no models.
+    #[error("an ensemble needs a model")]
+    EmptyEnsemble,
+
+    /// A network the CPU engine cannot lay out or run (a layer it does not implement).
+    #[error("the CPU engine cannot run this network: {0}")]
+    CpuEngine(String),
 
     /// A sample that does not fit the configuration (wrong pixel count, label out of range, ...).
     #[error("invalid sample {index} in the {part} data: {reason}")]
@@ -58,6 +96,16 @@ pub enum CnnError {
         path: PathBuf,
         /// What is wrong with it.
         reason: String,
+    },
+
+    /// A saved model whose network configuration cannot be built.
+    #[error("{path}: {source}")]
+    BadNetwork {
+        /// The file.
+        path: PathBuf,
+        /// Why the network cannot be built.
+        #[source]
+        source: Box<CnnError>,
     },
 
     /// Models that cannot be averaged into an ensemble.

@@ -1,17 +1,40 @@
 //! # subgenre-cnn
 //!
 //! The study's CNNs on mel-spectrograms, and a compact one of this project's own, in
-//! [burn](https://burn.dev) 0.22: the networks ([`model`]), samples and batches ([`data`]),
-//! training with burn-train's learner ([`training`]), saved models, ensembles and prediction
-//! ([`inference`]), and the backend choice ([`backend`]: Flex on the CPU by default, CUDA with
-//! the `cuda` feature or through LibTorch with `tch`, any Vulkan GPU with `vulkan`).
+//! [burn](https://burn.dev) 0.22. The modules, by job:
+//!
+//! - [`net`]: the networks. [`Arch`] names them through one registry; each has its own file
+//!   (`net/study.rs`, `net/compact.rs`) that plans its layers, and [`Cnn`] is the burn module
+//!   they are built as.
+//! - [`data`]: samples, the burn dataset and the batcher (class weights, masking, mixup).
+//! - [`train`]: training with burn-train's learner: its configuration, the run folder and resume,
+//!   the learner's hooks.
+//! - [`artifact`]: the saved-model format (`.sgcnn`): save, load, read and edit the record.
+//! - [`pretrained`]: networks trained elsewhere, with converted weights and inference only
+//!   (musicnn's `MSD_musicnn` and `MTT_musicnn`, from safetensors), on plain buffers and gemm.
+//! - [`predict`] and [`ensemble`]: class probabilities and embeddings of one model, or the
+//!   average of several.
+//! - [`engine`]: the code that computes a network: this crate's CPU engine (kernels, Winograd,
+//!   fused operations with their own backward passes, a network as plain buffers) or burn's
+//!   tensors, chosen in one place ([`Engine::for_build`]).
+//! - [`backend`]: where tensors live: Flex on the CPU by default, CUDA with the `cuda` feature
+//!   or through LibTorch with `tch`, any Vulkan GPU with `vulkan`.
+//!
+//! **A new network** of conv blocks and a two-layer head: one file in `net/` that returns its
+//! layer plan, and one entry in the `networks!` registry in `net/mod.rs` (see [`net`]). A
+//! network trained elsewhere (converted weights, inference only) gets its own folder in
+//! `pretrained/` with its weights loader, as `pretrained/musicnn/`; nothing here assumes that
+//! every network trains. **A new backend**: a cargo feature and its branch in [`backend`]
+//! (`default_device`, `backend_name`, and `ON_GPU` when it is not the CPU); the engine follows
+//! from it. **A new engine**: a variant of [`Engine`], its code in `engine/`, and its branch
+//! where a network runs ([`predict`], [`ensemble`], the conv block's forward).
 //!
 //! Performance on the CPU (cnn_drop_first, 128x128, batch 64, 900 training + 200 validation
 //! clips, release build, idle 2-core Intel VM, 2026-12-07): ~9.5 s per epoch on one thread with
 //! [`keep_freed_memory`] called first, ~6 s on two, peak RSS ~0.5 GB (Keras 2.21 on the same
 //! machine: ~10 s and 6-10 s); `compact` ~10.7 s and ~6.4 s. On the CPU each conv block's
 //! convolution and ReLU + max pooling run this crate's own forward and backward passes
-//! ([`train_ops`], one fused operation where the block has no batch norm; burn's own ops are
+//! ([`engine::ops`], one fused operation where the block has no batch norm; burn's own ops are
 //! more than 2x slower). `examples/bench_epoch.rs` measures it (`--burn-ops` for burn's),
 //! `examples/op_bench.rs` times each layer.
 //!
@@ -31,30 +54,31 @@
 //! # Ok(()) }
 //! ```
 
+pub mod artifact;
 pub mod backend;
-pub mod cpu;
 pub mod data;
+pub mod engine;
+pub mod ensemble;
 pub mod error;
-pub mod inference;
-mod kernels;
-pub mod model;
+pub mod net;
+pub mod predict;
 pub mod pretrained;
-pub mod train_ops;
-pub mod training;
-mod winograd;
+pub mod train;
 
-pub use backend::{backend_name, default_device, keep_freed_memory, with_threads};
-pub use cpu::CpuCnn;
-pub use data::{balanced_class_weights, AugmentConfig, Sample};
-pub use error::{CnnError, Result};
-pub use inference::{
-    argmax, load_model, load_model_bytes, load_model_on, predict, predict_proba,
-    predict_proba_burn, predict_proba_embedded, read_spec, save_model, Ensemble, InputSpec,
-    ModelSpec, ProbsAndEmbeddings, SavedModel,
+pub use artifact::{
+    edit_record, load_model, load_model_bytes, load_model_on, read_spec, save_model, InputSpec,
+    ModelSpec, RecordEdit, SavedModel, FORMAT_VERSION,
 };
-pub use model::{freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
+pub use backend::{backend_name, default_device, keep_freed_memory, with_threads};
+pub use data::{balanced_class_weights, AugmentConfig, Sample};
+pub use engine::cpu::CpuCnn;
+pub use engine::{Engine, ProbsAndEmbeddings};
+pub use ensemble::Ensemble;
+pub use error::{CnnError, Result};
+pub use net::{freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
+pub use predict::{argmax, predict, predict_proba, predict_proba_burn, predict_proba_embedded};
 pub use pretrained::musicnn::{Musicnn, MusicnnError, MusicnnFeatures, MusicnnLayer, MusicnnModel};
-pub use training::{
+pub use train::{
     remove_checkpoints, train, train_from, EpochLog, OptimizerConfig, TrainConfig, TrainOutcome,
 };
 

@@ -3,10 +3,14 @@
 pub mod atomic;
 pub mod classes;
 pub mod hash;
+pub mod prediction;
+pub mod rng;
 pub mod vector;
 
 pub use atomic::{write_atomic, write_atomic_with};
 pub use hash::Fnv1a;
+pub use prediction::{TrackPrediction, Window, UNCERTAIN};
+pub use rng::SplitMix64;
 pub use vector::cosine_similarity;
 
 /// The crate version, e.g. `0.1.0`.

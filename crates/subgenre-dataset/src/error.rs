@@ -41,6 +41,12 @@ pub enum DatasetError {
     TooFewClasses { spec: String },
     #[error("{}: not a data folder: {reason}", path.display())]
     NotADataFolder { path: PathBuf, reason: String },
+    #[error("invalid option {name} = {value}: {reason}")]
+    InvalidOption {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, DatasetError>;

@@ -1,4 +1,5 @@
-//! Finding the files to work on: audio or image files under folders, walked recursively.
+//! Image files under folders and folders of class folders. (Audio files are found by
+//! `subgenre_audio::walk`, which this walks with.)
 
 use std::path::{Path, PathBuf};
 
@@ -7,31 +8,9 @@ use crate::error::{DatasetError, Result};
 /// Image extensions the image routes read.
 pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg"];
 
-/// Files under `paths`: named files as given (whatever their extension: the reader then says
-/// what is wrong), folders walked recursively for files whose extension (any case) is in
-/// `extensions`, each folder's entries in sorted order. Unreadable folders are skipped.
-pub fn files_with_extensions(paths: &[PathBuf], extensions: &[&str]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, extensions, &mut out);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    out
-}
-
-/// [`files_with_extensions`] for [`subgenre_audio::AUDIO_EXTENSIONS`].
-pub fn audio_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    files_with_extensions(paths, subgenre_audio::AUDIO_EXTENSIONS)
-}
-
 /// Image files ([`IMAGE_EXTENSIONS`]) under `folder`, walked recursively, sorted.
 pub fn image_files(folder: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    walk(folder, IMAGE_EXTENSIONS, &mut out);
-    out
+    subgenre_audio::walk::folder_files(folder, IMAGE_EXTENSIONS)
 }
 
 /// A folder of class folders (`DIR/<class>/...`, the layout of GTZAN's images or of anyone's
@@ -88,59 +67,19 @@ pub fn class_folders(dir: &Path, files_of: impl Fn(&Path) -> Vec<PathBuf>) -> Re
     Ok(found)
 }
 
-fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, extensions, out);
-        } else if has_extension(&p, extensions) {
-            out.push(p);
-        }
-    }
-}
-
-fn has_extension(p: &Path, extensions: &[&str]) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| extensions.contains(&e.to_ascii_lowercase().as_str()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn folders_are_walked_sorted_and_named_files_kept(
-    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    fn images_and_class_folders_are_found() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let audio_files = subgenre_audio::walk::audio_files;
         let dir = tempfile::tempdir()?;
         let root = dir.path();
         std::fs::create_dir_all(root.join("b/deeper"))?;
-        for f in [
-            "b/deeper/z.MP3",
-            "b/a.wav",
-            "a.flac",
-            "notes.txt",
-            "cover.png",
-        ] {
+        for f in ["b/deeper/z.MP3", "b/a.wav", "notes.txt", "cover.png"] {
             std::fs::write(root.join(f), b"x")?;
         }
-        let named = root.join("notes.txt");
-        let found = audio_files(&[root.to_path_buf(), named.clone()]);
-        let rel: Vec<_> = found
-            .iter()
-            .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf())
-            .collect();
-        assert_eq!(
-            rel,
-            ["a.flac", "b/a.wav", "b/deeper/z.MP3", "notes.txt"]
-                .iter()
-                .map(PathBuf::from)
-                .collect::<Vec<_>>()
-        );
         assert_eq!(image_files(root), vec![root.join("cover.png")]);
         // Class folders: `b` has audio, `empty` and hidden `.git` are left out; one class is
         // not enough.

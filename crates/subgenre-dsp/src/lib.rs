@@ -34,6 +34,7 @@ pub mod features;
 pub mod mel;
 pub mod mfcc;
 pub mod pyaa;
+pub mod recipe;
 pub mod rhythm;
 pub mod spectral;
 pub mod stft;
@@ -48,6 +49,7 @@ pub use features::{
 };
 pub use mel::{MelFilterbank, MelNorm, MelParams, MelSpectrogram};
 pub use mfcc::{mfcc, Dct};
+pub use recipe::{tempo_onset_envelope, Framing, MelRecipe};
 pub use rhythm::{onset_strength, TempoEstimator};
 pub use spectral::{
     rms, rms_from_spectrogram, spectral_bandwidth, spectral_centroid, spectral_rolloff,

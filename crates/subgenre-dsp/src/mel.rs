@@ -253,6 +253,24 @@ impl MelParams {
         self
     }
 
+    /// Sets `fmax`, `None` meaning `sr / 2` (librosa's `fmax=None`).
+    pub fn fmax_or_nyquist(mut self, fmax: Option<f64>) -> Self {
+        self.fmax = fmax;
+        self
+    }
+
+    /// Sets `htk` (the HTK mel scale instead of Slaney's).
+    pub fn htk(mut self, htk: bool) -> Self {
+        self.htk = htk;
+        self
+    }
+
+    /// Sets the filter normalisation (`None`: none).
+    pub fn norm(mut self, norm: Option<MelNorm>) -> Self {
+        self.norm = norm;
+        self
+    }
+
     /// Sets `power`.
     pub fn power(mut self, power: f32) -> Self {
         self.power = power;

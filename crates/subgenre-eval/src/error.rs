@@ -9,7 +9,7 @@ use std::path::PathBuf;
 /// `GroupInTwoParts`), or look at the file system (`Io`, `Json`, `Plot`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum EvalError {
     /// The same sample id appears twice in the items to split.
     #[error("sample id {sample_id:?} appears more than once in the data set")]
     DuplicateSample {
@@ -121,5 +121,5 @@ pub enum Error {
     },
 }
 
-/// `Result` with this crate's [`Error`].
-pub type Result<T> = std::result::Result<T, Error>;
+/// `Result` with this crate's [`EvalError`].
+pub type Result<T> = std::result::Result<T, EvalError>;

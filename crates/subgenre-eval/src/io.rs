@@ -4,10 +4,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{EvalError, Result};
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EvalError + '_ {
+    move |source| EvalError::Io {
         path: path.to_owned(),
         source,
     }
@@ -21,7 +21,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Serialises `value` as pretty JSON (with a final newline) and writes it atomically.
 pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|source| Error::Json {
+    let mut text = serde_json::to_string_pretty(value).map_err(|source| EvalError::Json {
         path: path.to_owned(),
         source,
     })?;
@@ -45,7 +45,7 @@ mod tests {
         // A file where a folder should be: the error names the path.
         let blocked = dir.path().join("a.json/b.json");
         match write_atomic(&blocked, b"x") {
-            Err(Error::Io { path, .. }) => assert_eq!(path, blocked),
+            Err(EvalError::Io { path, .. }) => assert_eq!(path, blocked),
             other => panic!("expected an I/O error, got {other:?}"),
         }
     }

@@ -9,7 +9,8 @@
 //! * [`report`]: the `report.json` shape shared by the classic models and the CNNs.
 //! * [`plot`]: a confusion-matrix PNG.
 //! * [`io`]: atomic file writes.
-//! * [`rng`]: the project's own seeded generator (stable across dependency upgrades).
+//! * [`rng`]: the project's own seeded generator (stable across dependency upgrades), from
+//!   `subgenre-core`, where the CNN's augmentation draws from it too.
 
 pub mod error;
 pub mod io;
@@ -17,10 +18,9 @@ pub mod metrics;
 pub mod neighbours;
 pub mod plot;
 pub mod report;
-pub mod rng;
 pub mod split;
 
-pub use error::{Error, Result};
+pub use error::{EvalError, Result};
 pub use metrics::{
     accuracy, balanced_class_weights, mean, std_population, ClassMetrics, ClassificationReport,
     ConfusionMatrix,
@@ -28,8 +28,8 @@ pub use metrics::{
 pub use neighbours::{neighbour_agreement, NeighbourAgreement};
 pub use plot::{confusion_png, learning_curves_png, line_charts_png, Panel, Series};
 pub use report::{EpochStats, PerClass, Report, Run, SummaryRow};
-pub use rng::SplitMix64;
 pub use split::{
     group_split, random_split, study_split, PartIndices, Split, SplitItem, SplitSummary,
     StratifiedGroupKFold,
 };
+pub use subgenre_core::rng::{self, SplitMix64};

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{EvalError, Result};
 
 /// Arithmetic mean; 0 for an empty slice.
 pub fn mean(values: &[f64]) -> f64 {
@@ -39,8 +39,8 @@ pub fn class_counts(y: &[usize], n_classes: usize, what: &'static str) -> Result
     subgenre_core::classes::class_counts(y, n_classes).map_err(|e| out_of_range(what, e))
 }
 
-fn out_of_range(what: &'static str, e: subgenre_core::classes::LabelOutOfRange) -> Error {
-    Error::LabelOutOfRange {
+fn out_of_range(what: &'static str, e: subgenre_core::classes::LabelOutOfRange) -> EvalError {
+    EvalError::LabelOutOfRange {
         what,
         index: e.index,
         label: e.label,
@@ -60,7 +60,7 @@ pub fn accuracy(y_true: &[usize], y_pred: &[usize]) -> Result<f64> {
 
 fn check_lengths(y_true: &[usize], y_pred: &[usize]) -> Result<()> {
     if y_true.len() != y_pred.len() {
-        return Err(Error::LengthMismatch {
+        return Err(EvalError::LengthMismatch {
             what: "y_pred",
             expected: y_true.len(),
             found: y_pred.len(),
@@ -189,7 +189,7 @@ impl ClassificationReport {
     pub fn from_confusion(confusion: ConfusionMatrix) -> Result<Self> {
         let k = confusion.classes.len();
         if confusion.counts.len() != k || confusion.counts.iter().any(|r| r.len() != k) {
-            return Err(Error::LengthMismatch {
+            return Err(EvalError::LengthMismatch {
                 what: "confusion matrix",
                 expected: k,
                 found: confusion.counts.len(),
@@ -305,13 +305,7 @@ mod tests {
     use approx::assert_abs_diff_eq;
 
     fn names(k: usize) -> Vec<String> {
-        [
-            "bouncy",
-            "tekno",
-            "warzone",
-            "industrial",
-            "non-techno-drop",
-        ][..k]
+        subgenre_core::classes::FIVE_CLASSES[..k]
             .iter()
             .map(|s| s.to_string())
             .collect()
@@ -396,11 +390,11 @@ weighted avg       0.89      0.83      0.82         6
         assert_eq!(std_population(&[]), 0.0);
         assert!(matches!(
             ClassificationReport::new(&[0, 1], &[0], &names(2)),
-            Err(Error::LengthMismatch { .. })
+            Err(EvalError::LengthMismatch { .. })
         ));
         assert!(matches!(
             ClassificationReport::new(&[0, 5], &[0, 1], &names(2)),
-            Err(Error::LabelOutOfRange {
+            Err(EvalError::LabelOutOfRange {
                 index: 1,
                 label: 5,
                 ..

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{EvalError, Result};
 
 /// The share of same-label clips among each clip's `k` nearest neighbours, beside the share
 /// a random pick from the same candidates would give.
@@ -34,7 +34,7 @@ pub fn neighbour_agreement<G: AsRef<str>>(
 ) -> Result<NeighbourAgreement> {
     for (what, found) in [("labels", labels.len()), ("groups", groups.len())] {
         if found != embeddings.len() {
-            return Err(Error::LengthMismatch {
+            return Err(EvalError::LengthMismatch {
                 what,
                 expected: embeddings.len(),
                 found,
@@ -42,7 +42,7 @@ pub fn neighbour_agreement<G: AsRef<str>>(
         }
     }
     if k == 0 {
-        return Err(Error::Zero {
+        return Err(EvalError::Zero {
             what: "the number of neighbours per clip",
         });
     }

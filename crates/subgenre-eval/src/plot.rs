@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
-use crate::error::{Error, Result};
+use crate::error::{EvalError, Result};
 use crate::metrics::ConfusionMatrix;
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, see `assets/DejaVuSans-LICENSE.txt`).
@@ -23,7 +23,7 @@ fn ensure_font(path: &Path) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Plot {
+        Err(EvalError::Plot {
             path: path.to_owned(),
             message: "the embedded font could not be loaded".into(),
         })
@@ -218,7 +218,7 @@ fn draw_png(
     size: (u32, u32),
     draw: impl FnOnce(&Canvas<'_>) -> std::result::Result<(), String>,
 ) -> Result<()> {
-    let plot_err = |message: String| Error::Plot {
+    let plot_err = |message: String| EvalError::Plot {
         path: path.to_owned(),
         message,
     };
@@ -450,16 +450,10 @@ mod tests {
 
     #[test]
     fn draws_a_png() {
-        let classes: Vec<String> = [
-            "bouncy",
-            "tekno",
-            "warzone",
-            "industrial",
-            "non-techno-drop",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let classes: Vec<String> = subgenre_core::classes::FIVE_CLASSES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let y_true = [0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 4, 1];
         let y_pred = [0, 0, 1, 1, 3, 2, 2, 3, 1, 4, 4, 0, 1];
         let cm = ConfusionMatrix::new(&y_true, &y_pred, &classes).expect("cm");

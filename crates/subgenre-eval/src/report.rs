@@ -23,7 +23,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Error, Result};
+use crate::error::{EvalError, Result};
 use crate::metrics::{mean, std_population, ClassMetrics, ClassificationReport};
 
 /// A whole report file.
@@ -231,11 +231,11 @@ impl Report {
 
     /// Reads a report file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
             path: path.to_owned(),
             source,
         })?;
-        serde_json::from_str(&text).map_err(|source| Error::Json {
+        serde_json::from_str(&text).map_err(|source| EvalError::Json {
             path: path.to_owned(),
             source,
         })

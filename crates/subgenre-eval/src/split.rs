@@ -29,7 +29,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{EvalError, Result};
 use crate::rng::SplitMix64;
 
 /// One clip to split: its id, its group (the source track, `spot_id`) and its class index.
@@ -100,14 +100,14 @@ impl StratifiedGroupKFold {
     /// gives them), which is what makes the result independent of input order.
     pub fn test_folds(&self, classes: &[usize], groups: &[usize]) -> Result<Vec<Vec<usize>>> {
         if classes.len() != groups.len() {
-            return Err(Error::LengthMismatch {
+            return Err(EvalError::LengthMismatch {
                 what: "groups",
                 expected: classes.len(),
                 found: groups.len(),
             });
         }
         if classes.is_empty() {
-            return Err(Error::Empty);
+            return Err(EvalError::Empty);
         }
         // np.unique(y, return_inverse, return_counts)
         let mut class_values: Vec<usize> = classes.to_vec();
@@ -127,7 +127,7 @@ impl StratifiedGroupKFold {
         group_values.dedup();
         let n_groups = group_values.len();
         if self.n_splits < 2 || self.n_splits > n_groups {
-            return Err(Error::TooFewGroups {
+            return Err(EvalError::TooFewGroups {
                 needed: self.n_splits.max(2),
                 found: n_groups,
             });
@@ -225,13 +225,13 @@ fn population_std(values: &[f64]) -> f64 {
 /// Sorts items by (sample_id, group, class) and rejects repeated sample ids.
 fn sorted_items<'a>(items: &[SplitItem<'a>]) -> Result<Vec<SplitItem<'a>>> {
     if items.is_empty() {
-        return Err(Error::Empty);
+        return Err(EvalError::Empty);
     }
     let mut sorted = items.to_vec();
     sorted.sort_unstable();
     for pair in sorted.windows(2) {
         if pair[0].sample_id == pair[1].sample_id {
-            return Err(Error::DuplicateSample {
+            return Err(EvalError::DuplicateSample {
                 sample_id: pair[0].sample_id.to_owned(),
             });
         }
@@ -307,7 +307,7 @@ pub fn random_split(
     stratify: bool,
 ) -> Result<Split> {
     if !(test_fraction > 0.0 && test_fraction < 1.0) {
-        return Err(Error::InvalidFraction {
+        return Err(EvalError::InvalidFraction {
             value: test_fraction,
         });
     }
@@ -393,7 +393,7 @@ impl Split {
         let mut row_of: HashMap<&str, usize> = HashMap::with_capacity(items.len());
         for (row, it) in items.iter().enumerate() {
             if row_of.insert(it.sample_id, row).is_some() {
-                return Err(Error::DuplicateSample {
+                return Err(EvalError::DuplicateSample {
                     sample_id: it.sample_id.to_owned(),
                 });
             }
@@ -406,12 +406,12 @@ impl Split {
             for id in ids {
                 let &row = row_of
                     .get(id.as_str())
-                    .ok_or_else(|| Error::UnknownSample {
+                    .ok_or_else(|| EvalError::UnknownSample {
                         sample_id: id.clone(),
                         part: name,
                     })?;
                 if let Some(q) = part_of_row[row] {
-                    return Err(Error::SampleInTwoParts {
+                    return Err(EvalError::SampleInTwoParts {
                         sample_id: id.clone(),
                         first: PART_NAMES[q],
                         second: name,
@@ -421,7 +421,7 @@ impl Split {
                 let group = items[row].group;
                 match group_part.get(group) {
                     Some(&(q, other)) if q != p => {
-                        return Err(Error::GroupInTwoParts {
+                        return Err(EvalError::GroupInTwoParts {
                             group: group.to_owned(),
                             first: PART_NAMES[q],
                             first_sample: items[other].sample_id.to_owned(),
@@ -467,7 +467,7 @@ impl Split {
             let mut c = vec![0usize; classes.len()];
             for &r in rows {
                 let k = items[r].class;
-                *c.get_mut(k).ok_or(Error::LabelOutOfRange {
+                *c.get_mut(k).ok_or(EvalError::LabelOutOfRange {
                     what: "items",
                     index: r,
                     label: k,
@@ -490,11 +490,11 @@ impl Split {
 
     /// Reads a split file (`{"seed", "train", "val", "test"}`).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
             path: path.to_owned(),
             source,
         })?;
-        serde_json::from_str(&text).map_err(|source| Error::Json {
+        serde_json::from_str(&text).map_err(|source| EvalError::Json {
             path: path.to_owned(),
             source,
         })
@@ -699,7 +699,7 @@ mod tests {
         ];
         assert!(matches!(
             group_split(&items, 1),
-            Err(Error::TooFewGroups {
+            Err(EvalError::TooFewGroups {
                 needed: 3,
                 found: 2
             })
@@ -710,9 +710,9 @@ mod tests {
         ];
         assert!(matches!(
             group_split(&dup, 1),
-            Err(Error::DuplicateSample { .. })
+            Err(EvalError::DuplicateSample { .. })
         ));
-        assert!(matches!(group_split(&[], 1), Err(Error::Empty)));
+        assert!(matches!(group_split(&[], 1), Err(EvalError::Empty)));
     }
 
     #[test]
@@ -738,7 +738,7 @@ mod tests {
         }
         assert!(matches!(
             random_split(&items, 1.0, 1, false),
-            Err(Error::InvalidFraction { .. })
+            Err(EvalError::InvalidFraction { .. })
         ));
     }
 
@@ -758,14 +758,14 @@ mod tests {
         unknown.val.push("nope".into());
         assert!(matches!(
             unknown.indices(&items),
-            Err(Error::UnknownSample { part: "val", .. })
+            Err(EvalError::UnknownSample { part: "val", .. })
         ));
 
         let mut overlap = s.clone();
         overlap.test.push(s.train[0].clone());
         assert!(matches!(
             overlap.indices(&items),
-            Err(Error::SampleInTwoParts {
+            Err(EvalError::SampleInTwoParts {
                 first: "train",
                 second: "test",
                 ..
@@ -786,7 +786,7 @@ mod tests {
         let moved = leaky.train.remove(pos);
         leaky.test.push(moved);
         let err = leaky.indices(&items).expect_err("leak");
-        assert!(matches!(err, Error::GroupInTwoParts { .. }), "{err}");
+        assert!(matches!(err, EvalError::GroupInTwoParts { .. }), "{err}");
         assert!(err.to_string().contains("track"));
 
         let mut partial = s.clone();
@@ -832,7 +832,7 @@ mod tests {
                     prop_assert!(!idx.train.is_empty());
                 }
                 // The temp part may hold a single track when there are very few.
-                Err(Error::TooFewGroups { .. }) => prop_assert!(n_tracks < 12),
+                Err(EvalError::TooFewGroups { .. }) => prop_assert!(n_tracks < 12),
                 Err(e) => prop_assert!(false, "unexpected error {e}"),
             }
         }

@@ -7,11 +7,13 @@
 mod error;
 pub mod image;
 pub mod mel;
+pub mod melgrams;
 pub mod store;
 pub mod table;
 
 pub use error::{ExtractError, Result};
 pub use mel::{canonical_image, db_mel, model_input, study_png_pixels, InputRoute, MelVariant};
+pub use melgrams::{melgram_pixels, write_melgrams, MelgramSettings, MelgramsWritten};
 pub use store::{build_store, cached_store, write_gray_png, CachedStore, MelStore};
 pub use subgenre_dsp::pyaa::PyaaMapping;
 pub use table::{extract_features, Extractor, FeatureSet};

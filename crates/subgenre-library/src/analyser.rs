@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use subgenre_core::TrackPrediction;
 
 /// Which model produced an analysis. A scan whose analyser reports a different id than the
 /// one stored in the library re-analyses every track.
@@ -29,38 +30,6 @@ impl fmt::Display for ModelId {
     }
 }
 
-/// Class probabilities of one analysis window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Window {
-    pub start_s: f64,
-    pub end_s: f64,
-    /// One per class, in [`Analysis::classes`] order.
-    pub probs: Vec<f32>,
-}
-
-/// What an analyser found in one file (the fields of `subgenre_predict::TrackPrediction`
-/// plus an embedding for similarity search).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Analysis {
-    pub duration_s: f64,
-    /// Container or codec name, e.g. `mp3`.
-    pub format: String,
-    /// The model's class names, shared by `mean_probs`, `shares` and each window's `probs`.
-    pub classes: Vec<String>,
-    /// The most probable class, or the predictor's "uncertain" label.
-    pub label: String,
-    pub confidence: f32,
-    pub mean_probs: Vec<f32>,
-    /// Share of windows whose most probable class is each class.
-    pub shares: Vec<f64>,
-    pub tempo_bpm: Option<f64>,
-    /// The track is shorter than one window.
-    pub short: bool,
-    pub windows: Vec<Window>,
-    /// A vector whose cosine similarity says how alike two tracks sound.
-    pub embedding: Vec<f32>,
-}
-
 /// Why a file could not be analysed (stored in the library's error table).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
@@ -80,7 +49,8 @@ impl AnalysisError {
 pub trait Analyser: Send + Sync {
     /// The model this analyser runs.
     fn model_id(&self) -> ModelId;
-    /// Analyse the file at `path`; an error is recorded against the file and not retried
-    /// until the file changes.
-    fn analyse(&self, path: &Path) -> Result<Analysis, AnalysisError>;
+    /// Analyse the file at `path` (the prediction's `path`). Its `embedding` is what
+    /// [`crate::similar()`] compares (none: the track is never similar to another). An error is
+    /// recorded against the file and not retried until the file changes.
+    fn analyse(&self, path: &Path) -> Result<TrackPrediction, AnalysisError>;
 }

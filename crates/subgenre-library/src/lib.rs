@@ -26,7 +26,7 @@ mod similar;
 mod tag;
 mod track;
 
-pub use analyser::{Analyser, Analysis, AnalysisError, ModelId, Window};
+pub use analyser::{Analyser, AnalysisError, ModelId};
 pub use db::{default_library_path, Library, BUSY_TIMEOUT, SCHEMA_VERSION};
 pub use error::{LibraryError, Result};
 pub use hash::content_hash;

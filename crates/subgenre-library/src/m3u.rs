@@ -8,9 +8,9 @@ use crate::db::Library;
 use crate::error::{LibraryError, Result};
 use crate::track::Track;
 
-/// The predictor's label for tracks below its own confidence threshold; such tracks go to
-/// the uncertain playlist too.
-pub const UNCERTAIN: &str = "uncertain";
+// The predictor's label for tracks below its own confidence threshold; such tracks go to
+// the uncertain playlist too.
+pub use subgenre_core::UNCERTAIN;
 
 /// How playlists are sorted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -91,11 +91,13 @@ fn sort_tracks(tracks: &mut [Track], order: PlaylistOrder) {
             b.analysis
                 .confidence
                 .total_cmp(&a.analysis.confidence)
-                .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.path().cmp(b.path()))
         }),
         PlaylistOrder::Tempo => tracks.sort_by(|a, b| {
             let key = |t: &Track| t.analysis.tempo_bpm.unwrap_or(f64::INFINITY);
-            key(a).total_cmp(&key(b)).then_with(|| a.path.cmp(&b.path))
+            key(a)
+                .total_cmp(&key(b))
+                .then_with(|| a.path().cmp(b.path()))
         }),
     }
 }
@@ -132,7 +134,7 @@ pub fn write_m3u<'a>(path: &Path, tracks: impl IntoIterator<Item = &'a Track>) -
     for t in tracks {
         let seconds = t.analysis.duration_s.round() as i64;
         let title = t.title().replace(['\n', '\r'], " ");
-        let entry = relative_path(&t.path, &base);
+        let entry = relative_path(t.path(), &base);
         text.push_str(&format!("#EXTINF:{seconds},{title}\n{}\n", entry.display()));
     }
     subgenre_core::write_atomic_with(path, |w| w.write_all(text.as_bytes()))

@@ -148,12 +148,12 @@ impl Listing {
         for t in &self.tracks {
             let a = &t.analysis;
             let mut row = vec![
-                t.path.display().to_string(),
+                t.path().display().to_string(),
                 a.label.clone(),
                 a.confidence.to_string(),
                 a.tempo_bpm.map(|b| format!("{b:.1}")).unwrap_or_default(),
                 format!("{:.2}", a.duration_s),
-                a.format.clone(),
+                t.format.clone(),
                 a.short.to_string(),
             ];
             for c in &classes {
@@ -195,7 +195,7 @@ pub fn find(library: &Library, query: &str) -> Result<Track> {
         1 => Ok(found.remove(0)),
         _ => Err(LibraryError::Ambiguous {
             query: query.to_owned(),
-            candidates: found.into_iter().map(|t| t.path).collect(),
+            candidates: found.into_iter().map(|t| t.analysis.path).collect(),
         }),
     }
 }

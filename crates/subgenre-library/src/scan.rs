@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
-use crate::analyser::{Analyser, Analysis, ModelId};
+use subgenre_core::TrackPrediction;
+
+use crate::analyser::{Analyser, ModelId};
 use crate::db::Library;
 use crate::error::{LibraryError, Result};
 use crate::hash::{content_hash, now_s, size_and_mtime};
@@ -59,8 +61,10 @@ impl ScanOptions {
 }
 
 /// What a scan reports as it goes, for a progress bar: one `Planned`, then one event per
-/// file to check, then one `Pruned` per removed track.
-#[derive(Debug, Clone, PartialEq)]
+/// file to check, then one `Pruned` per removed track. Serialises as one JSON object with an
+/// `"event"` key (`"planned"`, `"analysed"`, ...) beside its fields.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ScanEvent {
     /// `seen` audio files were found; `to_check` of them are new or changed and will be
@@ -145,7 +149,7 @@ enum Outcome {
     },
     Analysed {
         stamp: FileStamp,
-        analysis: Box<Analysis>,
+        analysis: Box<TrackPrediction>,
         replaces: Option<String>,
     },
     Failed {
@@ -177,7 +181,7 @@ pub fn scan(
         .map(|r| std::fs::canonicalize(r).map_err(|e| LibraryError::io(r, e)))
         .collect::<Result<Vec<_>>>()?;
     let mut seen_paths = HashSet::new();
-    let files: Vec<PathBuf> = subgenre_dataset::walk::audio_files(&roots)
+    let files: Vec<PathBuf> = subgenre_audio::walk::audio_files(&roots)
         .into_iter()
         .filter(|p| seen_paths.insert(p.clone()))
         .collect();
@@ -438,7 +442,7 @@ fn check(job: &Job, analyser: &dyn Analyser, candidates: &Mutex<Candidates>) -> 
 }
 
 /// An analysis whose per-class vectors do not match its classes is stored as a failure.
-fn inconsistency(a: &Analysis) -> Option<String> {
+fn inconsistency(a: &TrackPrediction) -> Option<String> {
     let n = a.classes.len();
     let bad = |what: &str, len: usize| {
         Some(format!(

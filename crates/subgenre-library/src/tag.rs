@@ -104,7 +104,7 @@ pub fn tag(library: &mut Library, options: &TagOptions) -> Result<TagReport> {
         let label = track.analysis.label.clone();
         match tag_file(library, &track, options, &label) {
             Ok(Some(old)) => report.changes.push(TagChange {
-                path: track.path,
+                path: track.analysis.path,
                 old,
                 new: label,
             }),
@@ -126,9 +126,9 @@ fn tag_file(
     options: &TagOptions,
     label: &str,
 ) -> Result<Option<Option<String>>> {
-    let path = &track.path;
+    let path = track.path();
     let fail = |reason: String| LibraryError::Tag {
-        path: path.clone(),
+        path: path.to_path_buf(),
         reason,
     };
     let before = size_and_mtime(path).map_err(|e| fail(e.to_string()))?;

@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::Row;
-use serde::ser::{SerializeMap, SerializeStruct};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
+use subgenre_core::prediction::{ClassMap, TrackPrediction, Window};
 
-use crate::analyser::{Analysis, ModelId, Window};
+use crate::analyser::ModelId;
 use crate::db::Library;
 use crate::error::{LibraryError, Result};
 
@@ -25,15 +26,22 @@ pub struct FileStamp {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Track {
     pub id: i64,
-    pub path: PathBuf,
     pub stamp: FileStamp,
     pub model: ModelId,
-    pub analysis: Analysis,
+    /// The file's extension in lower case (e.g. `mp3`), as named when it was analysed.
+    pub format: String,
+    /// What the analyser found; its `path` is the track's path.
+    pub analysis: TrackPrediction,
     /// When it was analysed, seconds since the Unix epoch.
     pub analysed_at: i64,
 }
 
 impl Track {
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        &self.analysis.path
+    }
+
     /// The share of windows per class, as `(class, share)` in class order.
     pub fn shares(&self) -> impl Iterator<Item = (&str, f64)> {
         let a = &self.analysis;
@@ -45,10 +53,10 @@ impl Track {
 
     /// The file name without extension: the title playlists show.
     pub fn title(&self) -> String {
-        self.path
-            .file_stem()
+        let path = self.path();
+        path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| self.path.display().to_string())
+            .unwrap_or_else(|| path.display().to_string())
     }
 }
 
@@ -58,30 +66,17 @@ impl Serialize for Track {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let a = &self.analysis;
         let mut st = s.serialize_struct("Track", 10)?;
-        st.serialize_field("path", &self.path)?;
+        st.serialize_field("path", self.path())?;
         st.serialize_field("label", &a.label)?;
         st.serialize_field("confidence", &a.confidence)?;
         st.serialize_field("tempo_bpm", &a.tempo_bpm)?;
         st.serialize_field("duration_s", &a.duration_s)?;
-        st.serialize_field("format", &a.format)?;
+        st.serialize_field("format", &self.format)?;
         st.serialize_field("short", &a.short)?;
         st.serialize_field("shares", &ClassMap(&a.classes, &a.shares))?;
         st.serialize_field("mean_probs", &ClassMap(&a.classes, &a.mean_probs))?;
         st.serialize_field("model", &self.model.to_string())?;
         st.end()
-    }
-}
-
-/// `{class: value}` in class order.
-struct ClassMap<'a, T>(&'a [String], &'a [T]);
-
-impl<T: Serialize> Serialize for ClassMap<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (class, value) in self.0.iter().zip(self.1) {
-            map.serialize_entry(class, value)?;
-        }
-        map.end()
     }
 }
 
@@ -172,12 +167,12 @@ impl RawTrack {
             .ok_or_else(|| corrupt("embedding is not a whole number of f32".into()))?;
         Ok(Track {
             id: self.id,
-            path: PathBuf::from(&self.path),
             stamp: self.stamp,
             model: self.model,
-            analysis: Analysis {
+            format: self.format,
+            analysis: TrackPrediction {
+                path: PathBuf::from(&self.path),
                 duration_s: self.duration_s,
-                format: self.format,
                 classes,
                 label: self.label,
                 confidence: self.confidence as f32,
@@ -186,7 +181,7 @@ impl RawTrack {
                 tempo_bpm: self.tempo_bpm,
                 short: self.short,
                 windows,
-                embedding,
+                embedding: Some(embedding),
             },
             analysed_at: self.analysed_at,
         })
@@ -206,7 +201,7 @@ pub(crate) fn upsert_track(
     path: &str,
     stamp: &FileStamp,
     model: &ModelId,
-    a: &Analysis,
+    a: &TrackPrediction,
     analysed_at: i64,
 ) -> rusqlite::Result<()> {
     tx.execute(
@@ -228,7 +223,7 @@ pub(crate) fn upsert_track(
             stamp.mtime_ns,
             hash_hex(stamp.content_hash),
             a.duration_s,
-            a.format,
+            format_of(Path::new(path)),
             model.name,
             model.version,
             json(&a.classes),
@@ -239,12 +234,19 @@ pub(crate) fn upsert_track(
             a.tempo_bpm,
             a.short,
             json(&a.windows),
-            embedding_to_blob(&a.embedding),
+            embedding_to_blob(a.embedding.as_deref().unwrap_or_default()),
             analysed_at,
         ],
     )?;
     tx.execute("DELETE FROM errors WHERE path = ?1", [path])?;
     Ok(())
+}
+
+/// What the `format` column holds: the file's extension in lower case (empty without one).
+fn format_of(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 /// Plain vectors of strings and numbers always serialise; a NaN becomes `null`.

@@ -84,7 +84,7 @@ fn killed_scan_keeps_finished_tracks() -> TestResult {
     );
     let tracks = lib.tracks()?;
     assert_eq!(tracks.len(), N);
-    let mut paths: Vec<_> = tracks.iter().map(|t| t.path.clone()).collect();
+    let mut paths: Vec<_> = tracks.iter().map(|t| t.path().to_path_buf()).collect();
     paths.dedup();
     assert_eq!(paths.len(), N, "every track once");
     assert_eq!(lib.integrity_check()?, "ok");

@@ -61,7 +61,10 @@ fn listings_filter_and_serialise() -> TestResult {
 
     let only = |filter: ListFilter| -> Result<Vec<String>, LibraryError> {
         Ok(names(
-            list(&lib, &filter)?.tracks.into_iter().map(|t| t.path),
+            list(&lib, &filter)?
+                .tracks
+                .into_iter()
+                .map(|t| t.analysis.path),
         ))
     };
     let hard = ListFilter {
@@ -169,10 +172,10 @@ fn find_by_path_or_unique_part() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (lib, root) = library(dir.path())?;
     assert!(find(&lib, "e_industrial")?
-        .path
+        .path()
         .ends_with("sub/e_industrial.flac"));
     let full = root.join("music/c_peak.mp3");
-    assert_eq!(find(&lib, &full.display().to_string())?.path, full);
+    assert_eq!(find(&lib, &full.display().to_string())?.path(), full);
     match find(&lib, "_hard") {
         Err(LibraryError::Ambiguous { candidates, .. }) => {
             assert_eq!(
@@ -299,7 +302,7 @@ fn similar_tracks_by_cosine() -> TestResult {
     let (lib, _) = library(dir.path())?;
     let a = find(&lib, "a_hard")?;
     let near = similar(&lib, &a, 3, false)?;
-    let got: Vec<String> = names(near.iter().map(|(t, _)| t.path.clone()));
+    let got: Vec<String> = names(near.iter().map(|(t, _)| t.path().to_path_buf()));
     assert_eq!(got, ["c_peak.mp3", "b_hard.mp3", "f_hard.ogg"]);
     assert!(near.windows(2).all(|w| w[0].1 >= w[1].1), "descending");
     assert!((near[0].1 - 0.95 / (0.95f32.powi(2) + 0.05f32.powi(2)).sqrt()).abs() < 1e-5);
@@ -309,7 +312,7 @@ fn similar_tracks_by_cosine() -> TestResult {
 
     let same = similar(&lib, &a, 10, true)?;
     assert_eq!(
-        names(same.iter().map(|(t, _)| t.path.clone())),
+        names(same.iter().map(|(t, _)| t.path().to_path_buf())),
         ["b_hard.mp3", "f_hard.ogg"]
     );
 

@@ -46,16 +46,25 @@ fn scans_are_incremental() -> TestResult {
         }
     );
     assert_eq!(events.len(), 7);
+    assert_eq!(
+        serde_json::to_value(&events[0])?,
+        serde_json::json!({"event": "planned", "seen": 6, "to_check": 6})
+    );
+    let analysed = serde_json::to_value(&events[1])?;
+    assert!(
+        analysed["event"] == "analysed" && analysed["path"].is_string(),
+        "{analysed}"
+    );
     let deep = lib
         .tracks()?
         .into_iter()
-        .find(|t| t.path.ends_with("sub/deep.flac"));
+        .find(|t| t.path().ends_with("sub/deep.flac"));
     let deep = deep.ok_or("deep.flac stored")?;
     assert_eq!(deep.analysis.label, "peak");
     assert_eq!(deep.analysis.tempo_bpm, Some(150.0));
     assert_eq!(deep.analysis.windows.len(), 2);
-    assert_eq!(deep.analysis.format, "flac");
-    assert!(deep.path.is_absolute());
+    assert_eq!(deep.format, "flac");
+    assert!(deep.path().is_absolute());
     let (model, classes) = lib.model()?.ok_or("model stored")?;
     assert_eq!((model.name.as_str(), classes.len()), ("fake", 3));
 
@@ -87,7 +96,12 @@ fn scans_are_incremental() -> TestResult {
     assert_eq!((r.analysed, r.moved, a.calls()), (0, 1, 0));
     let after = subgenre_library::find(&lib, "renamed")?;
     assert_eq!(after.id, before.id);
-    assert_eq!(after.analysis, before.analysis);
+    // The same analysis, now at the new path.
+    assert!(after.path().ends_with("sub/renamed.mp3"));
+    let mut kept = before.analysis.clone();
+    kept.path = after.path().to_path_buf();
+    assert_eq!(after.analysis, kept);
+    assert_eq!(after.format, before.format);
     assert!(matches!(
         subgenre_library::find(&lib, "track02"),
         Err(LibraryError::NotFound { .. })

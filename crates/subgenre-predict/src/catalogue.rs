@@ -65,7 +65,7 @@ impl fmt::Display for Shard {
 pub fn keyed_audio_files(paths: &[PathBuf]) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     for root in paths {
-        for file in subgenre_dataset::walk::audio_files(std::slice::from_ref(root)) {
+        for file in subgenre_audio::walk::audio_files(std::slice::from_ref(root)) {
             let rel = if root.is_dir() {
                 file.strip_prefix(root).unwrap_or(&file).to_path_buf()
             } else {
@@ -83,7 +83,7 @@ pub fn keyed_audio_files(paths: &[PathBuf]) -> Vec<(PathBuf, String)> {
 }
 
 /// One line per finished file, appended as each finishes: a track object, or
-/// `{"path", "error"}`.
+/// `{"path", "error"}` ([`crate::batch::journal_line`]).
 pub struct Journal {
     file: File,
     path: PathBuf,

@@ -14,7 +14,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod batch;
 pub mod catalogue;
+pub mod documents;
 mod input;
 mod windows;
 
@@ -22,9 +24,8 @@ use std::path::{Path, PathBuf};
 
 pub use input::ModelInput;
 use rayon::prelude::*;
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
 use subgenre_cnn::{argmax, Ensemble};
+pub use subgenre_core::prediction::{TrackPrediction, Window, UNCERTAIN};
 use subgenre_extract::mel::{CLIP_SAMPLES, SAMPLE_RATE};
 use subgenre_extract::{InputRoute, MelVariant};
 pub use windows::{track_tempo, track_windows, window_inputs, window_starts, TrackWindows};
@@ -55,9 +56,6 @@ pub static EMBEDDED_MODELS: [(&str, &[u8]); 3] = [
     ),
 ];
 
-/// The label of a track whose confidence is below `min_confidence`.
-pub const UNCERTAIN: &str = "uncertain";
-
 /// What can go wrong while predicting.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -71,7 +69,7 @@ pub enum PredictError {
     #[error(transparent)]
     Model(#[from] subgenre_cnn::CnnError),
     #[error(transparent)]
-    Eval(#[from] subgenre_eval::Error),
+    Eval(#[from] subgenre_eval::EvalError),
     #[error("{model}: {reason}")]
     UnsupportedModel { model: String, reason: String },
     #[error("invalid option {name} = {value}: {reason}")]
@@ -79,6 +77,16 @@ pub enum PredictError {
         name: &'static str,
         value: String,
         reason: &'static str,
+    },
+    #[error("no audio files under the given paths{}", shard.map_or(String::new(), |s| format!(" in shard {s}")))]
+    NoAudioFiles { shard: Option<catalogue::Shard> },
+    /// A file this crate writes (a journal, a CSV, timelines) could not be.
+    #[error("{action} {}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
 }
 
@@ -99,6 +107,23 @@ pub struct PredictOptions {
     pub embedding: bool,
 }
 
+impl PredictOptions {
+    /// The same options labelling a track [`UNCERTAIN`] below `p` (in 0..1), or never.
+    pub fn with_min_confidence(mut self, p: Option<f32>) -> Result<Self> {
+        if let Some(p) = p {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(PredictError::InvalidOption {
+                    name: "min_confidence",
+                    value: p.to_string(),
+                    reason: "must be in 0..1",
+                });
+            }
+        }
+        self.min_confidence = p;
+        Ok(self)
+    }
+}
+
 impl Default for PredictOptions {
     fn default() -> Self {
         Self {
@@ -108,97 +133,6 @@ impl Default for PredictOptions {
             tempo: true,
             embedding: false,
         }
-    }
-}
-
-/// Class probabilities of one window.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Window {
-    pub start_s: f64,
-    pub end_s: f64,
-    /// One per class, in the model's class order.
-    pub probs: Vec<f32>,
-}
-
-/// What a track was classified as.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrackPrediction {
-    pub path: PathBuf,
-    /// The model's class names (shared by `shares` and each window's `probs`).
-    pub classes: Vec<String>,
-    /// The class of highest mean probability, or [`UNCERTAIN`].
-    pub label: String,
-    /// That class's mean probability over the windows.
-    pub confidence: f32,
-    /// Mean probability per class over the windows.
-    pub mean_probs: Vec<f32>,
-    /// Share of windows whose most probable class is each class.
-    pub shares: Vec<f64>,
-    /// Global tempo estimate (librosa's `feature.tempo` over the whole track).
-    pub tempo_bpm: Option<f64>,
-    /// The track is shorter than one window and was zero-padded.
-    pub short: bool,
-    /// Track length in seconds.
-    pub duration_s: f64,
-    pub windows: Vec<Window>,
-    /// With [`PredictOptions::embedding`]: the mean over the windows of the models'
-    /// embeddings, concatenated (see `Ensemble::predict_proba_embedded`). Not in the JSON.
-    pub embedding: Option<Vec<f32>>,
-}
-
-/// A map `{class: value}` in class order, for JSON.
-struct ClassMap<'a, T>(&'a [String], &'a [T]);
-
-impl<T: Serialize> Serialize for ClassMap<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (class, v) in self.0.iter().zip(self.1) {
-            map.serialize_entry(class, v)?;
-        }
-        map.end()
-    }
-}
-
-impl Serialize for TrackPrediction {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct WindowJson<'a> {
-            start_s: f64,
-            end_s: f64,
-            probs: ClassMap<'a, f32>,
-        }
-        #[derive(Serialize)]
-        struct TrackJson<'a> {
-            path: String,
-            label: &'a str,
-            confidence: f32,
-            tempo_bpm: Option<f64>,
-            short: bool,
-            duration_s: f64,
-            shares: ClassMap<'a, f64>,
-            mean_probs: ClassMap<'a, f32>,
-            windows: Vec<WindowJson<'a>>,
-        }
-        TrackJson {
-            path: self.path.display().to_string(),
-            label: &self.label,
-            confidence: self.confidence,
-            tempo_bpm: self.tempo_bpm,
-            short: self.short,
-            duration_s: self.duration_s,
-            shares: ClassMap(&self.classes, &self.shares),
-            mean_probs: ClassMap(&self.classes, &self.mean_probs),
-            windows: self
-                .windows
-                .iter()
-                .map(|w| WindowJson {
-                    start_s: w.start_s,
-                    end_s: w.end_s,
-                    probs: ClassMap(&self.classes, &w.probs),
-                })
-                .collect(),
-        }
-        .serialize(s)
     }
 }
 

@@ -128,22 +128,13 @@ pub fn window_inputs(
 /// (n_fft 2048, hop 512, 128 mels, ref 1.0), then the autocorrelation tempo estimate; the FFT
 /// in float32 (see the module's note).
 pub fn track_tempo(samples: &[f32]) -> Result<f64> {
-    const LIBROSA_N_FFT: usize = 2048;
-    let mut mel = subgenre_dsp::MelParams::new(f64::from(SAMPLE_RATE))
-        .n_fft(LIBROSA_N_FFT)
-        .hop_length(HOP_LENGTH)
-        .precision(FftPrecision::F32)
-        .build()?;
-    let s_db = mel.compute_db(samples, DbRef::Value(1.0), AMIN, TOP_DB)?;
-    let envelope = subgenre_dsp::onset_strength(&s_db, LIBROSA_N_FFT, HOP_LENGTH)?;
+    let sr = f64::from(SAMPLE_RATE);
+    let envelope = subgenre_dsp::tempo_onset_envelope(samples, sr, HOP_LENGTH, FftPrecision::F32)?;
     let envelope = envelope
         .as_slice()
         .map(<[f32]>::to_vec)
         .unwrap_or_else(|| envelope.to_vec());
-    Ok(
-        subgenre_dsp::TempoEstimator::new(f64::from(SAMPLE_RATE), HOP_LENGTH)?
-            .estimate(&envelope)?,
-    )
+    Ok(subgenre_dsp::TempoEstimator::new(sr, HOP_LENGTH)?.estimate(&envelope)?)
 }
 
 #[cfg(test)]

@@ -17,13 +17,7 @@ fn demo_clips() -> Vec<(PathBuf, String)> {
         .iter()
         .map(String::from)
         .collect();
-    let five = [
-        "bouncy",
-        "tekno",
-        "warzone",
-        "industrial",
-        "non-techno-drop",
-    ];
+    let five = subgenre_core::classes::FIVE_CLASSES;
     reader
         .records()
         .filter_map(|r| {
@@ -52,16 +46,7 @@ fn top(track: &TrackPrediction, window: usize) -> &str {
 fn shipped_model_classifies_the_demo_clips() {
     let predictor = Predictor::embedded().expect("embedded model");
     let spec = predictor.spec();
-    assert_eq!(
-        spec.classes,
-        [
-            "bouncy",
-            "tekno",
-            "warzone",
-            "industrial",
-            "non-techno-drop"
-        ]
-    );
+    assert_eq!(spec.classes, subgenre_core::classes::FIVE_CLASSES);
     let options = PredictOptions {
         tempo: false,
         ..PredictOptions::default()

@@ -75,7 +75,7 @@ pub fn load_many<'py>(
     jobs: Option<usize>,
 ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
     let results = detached(py, || {
-        let files = subgenre_dataset::walk::audio_files(&paths.0);
+        let files = subgenre_audio::walk::audio_files(&paths.0);
         let pool = pool(jobs)?;
         let opts = options(sr, 0.0, None);
         let loaded: Vec<(PathBuf, Outcome<Vec<f32>>)> = pool.install(|| {
@@ -136,7 +136,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PathsArg {
 /// read.
 #[pyfunction]
 pub fn audio_files(paths: PathsArg) -> Vec<String> {
-    subgenre_dataset::walk::audio_files(&paths.0)
+    subgenre_audio::walk::audio_files(&paths.0)
         .iter()
         .map(|p| p.display().to_string())
         .collect()

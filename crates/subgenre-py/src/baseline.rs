@@ -92,7 +92,7 @@ pub fn baseline<'py>(
             });
         })
         .map_err(|e| match e {
-            subgenre_classic::error::Error::InvalidParam { .. } => Failure::Argument(e.to_string()),
+            subgenre_classic::ClassicError::InvalidParam { .. } => Failure::Argument(e.to_string()),
             other => Failure::Other(other.to_string()),
         })?;
         serde_json::to_string(&report).map_err(|e| Failure::Other(e.to_string()))

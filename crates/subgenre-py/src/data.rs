@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use subgenre_dataset::{Cache, ClassSet};
+use subgenre_audio::ClipFormat;
+use subgenre_dataset::{cut_clips as cut, Cache, ClassSet, ClipSettings};
 use subgenre_study::DataSource;
 
 use crate::errors::{bad_argument, detached, Failure, Outcome};
@@ -68,6 +69,58 @@ pub fn split<'py>(
             .split(&self::classes(classes)?, seed)
             .map_err(|e| Failure::Other(e.to_string()))?;
         to_json(&split)
+    })?;
+    json_value(py, &text)
+}
+
+/// Cut the study's clips out of full tracks (`subgenre clip`): each row of the labels CSV of
+/// `classes`, `duration` seconds from its `clip_start`, from `tracks/<spot_id>.<ext>` into
+/// `out/<sample_id>.<format>` (`"wav"` or `"flac"`) at `sr` (`"native"` or a rate in Hz).
+/// Clips already in `out` are kept. `labels` defaults to the data folder's (`data`, or the
+/// bundled demo set's). Returns `{"written", "skipped", "failures": [[sample_id, reason]]}`.
+#[pyfunction]
+#[pyo3(signature = (tracks, *, out, labels=None, data=None, duration=8.0, sr="native",
+    format="wav", classes="five", jobs=None, cache=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn cut_clips<'py>(
+    py: Python<'py>,
+    tracks: PathBuf,
+    out: PathBuf,
+    labels: Option<PathBuf>,
+    data: Option<PathBuf>,
+    duration: f64,
+    sr: &str,
+    format: &str,
+    classes: &str,
+    jobs: Option<usize>,
+    cache: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let text = detached(py, || {
+        let labels = match labels {
+            Some(path) => path,
+            None => source(data, cache)?
+                .root
+                .join(subgenre_dataset::dataset::LABELS_FILE),
+        };
+        let mut settings = ClipSettings::new(labels, tracks, out)
+            .with_duration(duration)
+            .map_err(|e| bad_argument("duration", e))?;
+        settings.classes = self::classes(classes)?;
+        settings.rate = sr.parse().map_err(|e| bad_argument("sr", e))?;
+        settings.format = match format {
+            "wav" => ClipFormat::Wav,
+            "flac" => ClipFormat::Flac,
+            other => {
+                return Err(bad_argument(
+                    "format",
+                    format!("must be \"wav\" or \"flac\", not {other:?}"),
+                ))
+            }
+        };
+        let cut = crate::threads::pool(jobs)?
+            .install(|| cut(&settings, &|_| {}))
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        to_json(&cut)
     })?;
     json_value(py, &text)
 }

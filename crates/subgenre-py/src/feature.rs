@@ -7,7 +7,6 @@
 //! value and rejected with a `ValueError` naming them otherwise.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use numpy::{AllowTypeChange, PyArray1, PyArray2, PyArrayDyn};
@@ -15,8 +14,8 @@ use numpy::{PyArrayLike1, PyArrayLike2, PyArrayLikeDyn};
 use pyo3::prelude::*;
 use subgenre_dsp::{
     chroma_stft as dsp_chroma, mfcc as dsp_mfcc, onset_strength as dsp_onset, power_to_db_inplace,
-    DbRef, MelFilterbank, MelNorm, MelParams, MelSpectrogram, SpectralContrast, Spectrum,
-    StftParams, TempoEstimator, AMIN,
+    tempo_onset_envelope, DbRef, FftPrecision, Framing, MelNorm, MelRecipe, SpectralContrast,
+    Spectrum, TempoEstimator,
 };
 
 use crate::convert::{numpy_1d, numpy_2d, numpy_dyn, owned_2d};
@@ -64,27 +63,6 @@ fn only<T: PartialEq + std::fmt::Debug>(name: &str, value: T, supported: T) -> O
     }
 }
 
-/// The STFT of `y` as librosa's `_spectrogram` takes it (`power` 1: magnitude, 2: power).
-#[derive(Clone, Copy)]
-struct Framing {
-    n_fft: usize,
-    hop_length: usize,
-    win_length: Option<usize>,
-    center: bool,
-}
-
-impl Framing {
-    fn spectrogram(self, y: &[f32], spectrum: Spectrum) -> Outcome<Array2<f32>> {
-        let mut params = StftParams::new(self.n_fft)
-            .hop_length(self.hop_length)
-            .center(self.center);
-        if let Some(w) = self.win_length {
-            params = params.win_length(w);
-        }
-        Ok(params.build()?.compute(y, spectrum)?)
-    }
-}
-
 fn mel_norm(norm: Option<&str>) -> Outcome<Option<MelNorm>> {
     match norm {
         Some("slaney") => Ok(Some(MelNorm::Slaney)),
@@ -93,93 +71,6 @@ fn mel_norm(norm: Option<&str>) -> Outcome<Option<MelNorm>> {
             "norm",
             format!("must be \"slaney\" or None, not {other:?}"),
         )),
-    }
-}
-
-thread_local! {
-    /// This thread's recently planned mel spectrograms: planning (the FFT plan, the filterbank)
-    /// costs as much as transforming some 40 frames, so repeated calls with the same
-    /// parameters reuse it.
-    static MEL_PLANS: RefCell<Vec<(MelParams, MelSpectrogram)>> = const { RefCell::new(Vec::new()) };
-}
-
-const MEL_PLANS_KEPT: usize = 4;
-
-fn with_plan<T>(
-    params: &MelParams,
-    work: impl FnOnce(&mut MelSpectrogram) -> Outcome<T>,
-) -> Outcome<T> {
-    MEL_PLANS.with(|cell| {
-        let mut plans = cell.borrow_mut();
-        let i = match plans.iter().position(|(p, _)| p == params) {
-            Some(i) => i,
-            None => {
-                if plans.len() >= MEL_PLANS_KEPT {
-                    plans.remove(0);
-                }
-                plans.push((params.clone(), params.build()?));
-                plans.len() - 1
-            }
-        };
-        work(&mut plans[i].1)
-    })
-}
-
-/// The mel-spectrogram recipe shared by `melspectrogram`, `mfcc` and `onset_strength`.
-struct MelRecipe {
-    sr: f64,
-    framing: Framing,
-    power: f32,
-    n_mels: usize,
-    fmin: f64,
-    fmax: Option<f64>,
-    htk: bool,
-    norm: Option<MelNorm>,
-}
-
-impl MelRecipe {
-    fn of_signal(&self, y: &[f32]) -> Outcome<Array2<f32>> {
-        let f = self.framing;
-        if f.center && f.win_length.is_none_or(|w| w == f.n_fft) {
-            // The fused path (one pass: frame, FFT, power, filterbank), planned once a thread.
-            let mut params = subgenre_dsp::MelParams::new(self.sr)
-                .n_fft(f.n_fft)
-                .hop_length(f.hop_length)
-                .n_mels(self.n_mels)
-                .fmin(self.fmin)
-                .power(self.power);
-            params.fmax = self.fmax;
-            params.htk = self.htk;
-            params.norm = self.norm;
-            return with_plan(&params, |mel| Ok(mel.compute(y)?));
-        }
-        let mut s = f.spectrogram(y, Spectrum::Magnitude)?;
-        if self.power != 1.0 {
-            let p = self.power;
-            s.mapv_inplace(|v| if p == 2.0 { v * v } else { v.powf(p) });
-        }
-        self.of_spectrogram(&s)
-    }
-
-    fn of_spectrogram(&self, s: &Array2<f32>) -> Outcome<Array2<f32>> {
-        let n_fft = 2 * s.nrows().saturating_sub(1);
-        let fb = MelFilterbank::new(
-            self.sr,
-            n_fft,
-            self.n_mels,
-            self.fmin,
-            self.fmax,
-            self.htk,
-            self.norm,
-        )?;
-        Ok(fb.apply(s)?)
-    }
-
-    /// `power_to_db(melspectrogram(y))` with librosa's `ref=1.0`, `top_db=80`.
-    fn db_from_signal(&self, y: &[f32]) -> Outcome<Array2<f32>> {
-        let mut m = self.of_signal(y)?;
-        power_to_db_inplace(&mut m, DbRef::Value(1.0), AMIN, Some(80.0))?;
-        Ok(m)
     }
 }
 
@@ -217,7 +108,6 @@ pub fn melspectrogram<'py>(
         only("window", window, "hann")?;
         only("pad_mode", pad_mode, "constant")?;
         let recipe = MelRecipe {
-            sr,
             framing: Framing {
                 n_fft,
                 hop_length,
@@ -225,16 +115,14 @@ pub fn melspectrogram<'py>(
                 center,
             },
             power,
-            n_mels,
-            fmin,
-            fmax,
             htk,
             norm: mel_norm(norm)?,
+            ..MelRecipe::librosa(sr, n_fft, hop_length, n_mels, fmin, fmax)
         };
-        match &input {
-            Input::Signal(y) => recipe.of_signal(y),
-            Input::Spectrogram(s) => recipe.of_spectrogram(s),
-        }
+        Ok(match &input {
+            Input::Signal(y) => recipe.of_signal(y)?,
+            Input::Spectrogram(s) => recipe.of_spectrogram(s)?,
+        })
     })?;
     numpy_2d(py, out)
 }
@@ -328,38 +216,13 @@ pub fn mfcc<'py>(
         only("lifter", lifter, 0.0)?;
         let s_db = match input {
             Input::Signal(y) => {
-                default_mel(sr, n_fft, hop_length, n_mels, fmin, fmax).db_from_signal(&y)?
+                MelRecipe::librosa(sr, n_fft, hop_length, n_mels, fmin, fmax).db_of_signal(&y)?
             }
             Input::Spectrogram(s) => s,
         };
         Ok(dsp_mfcc(&s_db, n_mfcc)?)
     })?;
     numpy_2d(py, out)
-}
-
-fn default_mel(
-    sr: f64,
-    n_fft: usize,
-    hop_length: usize,
-    n_mels: usize,
-    fmin: f64,
-    fmax: Option<f64>,
-) -> MelRecipe {
-    MelRecipe {
-        sr,
-        framing: Framing {
-            n_fft,
-            hop_length,
-            win_length: None,
-            center: true,
-        },
-        power: 2.0,
-        n_mels,
-        fmin,
-        fmax,
-        htk: false,
-        norm: Some(MelNorm::Slaney),
-    }
 }
 
 /// Chromagram from a power spectrogram (`librosa.feature.chroma_stft`).
@@ -452,7 +315,7 @@ pub fn rms<'py>(
 /// The magnitude spectrogram a spectral shape feature reads: `S` as given, or `|stft(y)|`.
 fn magnitude(input: Input<'_>, framing: Framing) -> Outcome<Array2<f32>> {
     match input {
-        Input::Signal(y) => framing.spectrogram(&y, Spectrum::Magnitude),
+        Input::Signal(y) => Ok(framing.spectrogram(&y, Spectrum::Magnitude)?),
         Input::Spectrogram(s) => Ok(s),
     }
 }
@@ -637,7 +500,7 @@ pub fn onset_strength<'py>(
         only("max_size", max_size, 1)?;
         let s_db = match input {
             Input::Signal(y) => {
-                default_mel(sr, n_fft, hop_length, n_mels, fmin, fmax).db_from_signal(&y)?
+                MelRecipe::librosa(sr, n_fft, hop_length, n_mels, fmin, fmax).db_of_signal(&y)?
             }
             Input::Spectrogram(s) => s,
         };
@@ -680,8 +543,7 @@ pub fn tempo<'py>(
         let envelope: Vec<f32> = if envelope_given {
             source.to_vec()
         } else {
-            let s_db = default_mel(sr, 2048, hop_length, 128, 0.0, None).db_from_signal(&source)?;
-            dsp_onset(&s_db, 2048, hop_length)?.to_vec()
+            tempo_onset_envelope(&source, sr, hop_length, FftPrecision::F64)?.to_vec()
         };
         let mut estimator =
             TempoEstimator::with_params(sr, hop_length, start_bpm, std_bpm, ac_size, max_tempo)?;

@@ -1,7 +1,8 @@
 //! The `subgenre` Python package's native module (`subgenre._native`).
 //!
-//! Thin over the libraries: each function parses its arguments, releases the GIL, calls one
-//! library operation and converts the result to numpy or plain Python values. The Python
+//! Each function parses its arguments, releases the GIL, calls one library operation (its
+//! settings built as the command line builds them) and converts the result to numpy or plain
+//! Python values. The Python
 //! package (`python/subgenre`) re-exports these with librosa's module layout.
 
 mod audio;
@@ -45,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(study::features_table, m)?)?;
     m.add_function(wrap_pyfunction!(data::dataset_stats, m)?)?;
     m.add_function(wrap_pyfunction!(data::split, m)?)?;
+    m.add_function(wrap_pyfunction!(data::cut_clips, m)?)?;
     m.add_function(wrap_pyfunction!(baseline::baseline, m)?)?;
     m.add_function(wrap_pyfunction!(training::grid, m)?)?;
     m.add_function(wrap_pyfunction!(training::evaluate, m)?)?;

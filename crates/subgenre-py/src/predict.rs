@@ -30,20 +30,12 @@ pub struct Predictor {
 }
 
 fn options(hop: f64, tempo: bool, min_confidence: Option<f32>) -> Outcome<PredictOptions> {
-    if let Some(p) = min_confidence {
-        if !(0.0..=1.0).contains(&p) {
-            return Err(bad_argument(
-                "min_confidence",
-                format!("must be in 0..1, not {p}"),
-            ));
-        }
-    }
     Ok(PredictOptions {
         hop_s: hop,
-        min_confidence,
         tempo,
         ..PredictOptions::default()
-    })
+    }
+    .with_min_confidence(min_confidence)?)
 }
 
 /// A track as the Python dict of `subgenre predict --json` (the same serializer).

@@ -6,12 +6,9 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use subgenre_cnn::Arch;
 use subgenre_dataset::Cache;
-use subgenre_extract::MelVariant;
 use subgenre_study::{
-    ClipSource, EvaluatePlan, GridKind, InputSize, ReproducePlan, ScoredPart, TrainPlan,
-    TransferPlan, TransferSource,
+    EvaluatePlan, GridKind, ReproducePlan, ScoredPart, TrainSettings, TransferSettings,
 };
 
 use crate::data::{classes as class_set, json_value, source, to_json};
@@ -43,85 +40,8 @@ fn list_of(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     Ok(items)
 }
 
-fn parsed<T: std::str::FromStr>(name: &str, items: &[String]) -> Outcome<Vec<T>>
-where
-    T::Err: std::fmt::Display,
-{
-    items
-        .iter()
-        .map(|s| s.parse::<T>().map_err(|e| bad_argument(name, e)))
-        .collect()
-}
-
 fn cache_of(cache: Option<PathBuf>) -> Outcome<Cache> {
     Cache::new(cache).map_err(|e| Failure::Other(e.to_string()))
-}
-
-/// The settings a grid of CNN runs takes from Python.
-struct GridArgs {
-    arch: Vec<String>,
-    variant: Vec<String>,
-    size: Vec<String>,
-    seeds: Vec<u64>,
-    route: String,
-    images: Option<PathBuf>,
-    split: Option<PathBuf>,
-    patience: usize,
-    epochs: usize,
-    lr: f64,
-    batch_size: usize,
-    augment: String,
-    channels: usize,
-    final_fit: bool,
-    classes: String,
-    jobs: Option<usize>,
-}
-
-fn run_grid(
-    kind: GridKind,
-    data: Option<PathBuf>,
-    out: PathBuf,
-    args: GridArgs,
-    cache: Option<PathBuf>,
-    progress: Option<Py<PyAny>>,
-) -> Outcome<String> {
-    let cache = cache_of(cache)?;
-    let mut plan = TrainPlan::new(kind, source(data, Some(cache.root().to_path_buf()))?, out);
-    plan.classes = class_set(&args.classes)?;
-    plan.archs = parsed::<Arch>("arch", &args.arch)?;
-    plan.variants = parsed::<MelVariant>("variant", &args.variant)?;
-    plan.sizes = args
-        .size
-        .iter()
-        .map(|s| s.parse::<InputSize>())
-        .collect::<Result<_, _>>()?;
-    plan.seeds = args.seeds;
-    plan.source = match args.images {
-        Some(dir) => ClipSource::Images(dir),
-        None => ClipSource::Mel(args.route.parse().map_err(|e| bad_argument("route", e))?),
-    };
-    plan.split = args.split;
-    plan.schedule.patience = args.patience;
-    plan.schedule.max_epochs = args.epochs;
-    plan.schedule.learning_rate = args.lr;
-    plan.schedule.batch_size = args.batch_size;
-    plan.augment = args.augment.parse()?;
-    plan.channels = args.channels;
-    plan.final_fit = args.final_fit;
-    plan.jobs = args.jobs;
-    let outcome = plan.run(&cache, &python_progress(progress))?;
-    if outcome.report.runs.is_empty() {
-        let reasons: Vec<String> = outcome
-            .failures
-            .iter()
-            .map(|(what, why)| format!("{what}: {why}"))
-            .collect();
-        return Err(Failure::Other(format!(
-            "no run finished: {}",
-            reasons.join("; ")
-        )));
-    }
-    to_json(&outcome.report)
 }
 
 /// The grids of `train` and `experiment` (`kind`); `subgenre.train` and
@@ -165,27 +85,54 @@ pub fn grid<'py>(
             )
         }
     };
-    let args = GridArgs {
-        arch: list_of("arch", &arch)?,
-        variant: list_of("variant", &variant)?,
-        size: list_of("size", &size)?,
-        seeds,
-        route: route.to_string(),
-        images,
-        split,
-        patience,
-        epochs,
-        lr,
-        batch_size,
-        augment: augment.to_string(),
-        channels,
-        final_fit,
-        classes: classes.to_string(),
-        jobs,
-    };
+    let (archs, variants, sizes) = (
+        list_of("arch", &arch)?,
+        list_of("variant", &variant)?,
+        list_of("size", &size)?,
+    );
+    let (route, augment, classes) = (route.to_string(), augment.to_string(), classes.to_string());
     let callback = progress.map(Bound::unbind);
-    let text = detached(py, || run_grid(kind, data, out, args, cache, callback))?;
+    let text = detached(py, || {
+        let cache = cache_of(cache)?;
+        let settings = TrainSettings {
+            kind,
+            data: source(data, Some(cache.root().to_path_buf()))?,
+            out,
+            classes,
+            archs,
+            variants,
+            sizes,
+            seeds,
+            route,
+            images,
+            split,
+            patience: Some(patience),
+            epochs,
+            lr,
+            batch_size,
+            augment,
+            channels,
+            final_fit,
+            jobs,
+        };
+        let outcome = settings
+            .into_plan()?
+            .run(&cache, &python_progress(callback))?;
+        if outcome.report.runs.is_empty() {
+            return Err(no_run_finished(&outcome.failures));
+        }
+        to_json(&outcome.report)
+    })?;
     json_value(py, &text)
+}
+
+/// The error of a call whose runs all failed.
+fn no_run_finished(failures: &[(String, String)]) -> Failure {
+    let reasons: Vec<String> = failures
+        .iter()
+        .map(|(what, why)| format!("{what}: {why}"))
+        .collect();
+    Failure::Other(format!("no run finished: {}", reasons.join("; ")))
 }
 
 /// Score saved models (`subgenre evaluate`): one model, or several averaged as an ensemble
@@ -225,18 +172,7 @@ pub fn evaluate<'py>(
         let cache = cache_of(cache)?;
         let mut plan = EvaluatePlan::new(models, source(data, Some(cache.root().to_path_buf()))?);
         plan.images = images;
-        plan.part = match (split, seed, all) {
-            (_, _, true) => ScoredPart::All,
-            (Some(path), None, false) => ScoredPart::SplitFile(path),
-            (None, Some(seed), false) => ScoredPart::Seed(seed),
-            (None, None, false) => ScoredPart::Trained,
-            (Some(_), Some(_), false) => {
-                return Err(bad_argument(
-                    "split",
-                    "and seed each choose the part: give one",
-                ))
-            }
-        };
+        plan.part = ScoredPart::choose(split, seed, all)?;
         plan.jobs = jobs;
         plan.out = out;
         plan.neighbours = neighbours;
@@ -284,36 +220,27 @@ pub fn transfer<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let callback = progress.map(Bound::unbind);
     let text = detached(py, || {
-        let source = match (images, audio) {
-            (Some(dir), None) => TransferSource::Images {
-                dir,
-                resize: resize.parse().map_err(|e| bad_argument("resize", e))?,
-            },
-            (None, Some(dir)) => TransferSource::Audio(dir),
-            _ => return Err(bad_argument("images", "or audio: give exactly one")),
+        let settings = TransferSettings {
+            base,
+            out,
+            images,
+            audio,
+            resize: resize.parse().map_err(|e| bad_argument("resize", e))?,
+            seeds,
+            freeze,
+            scratch,
+            split_seed,
+            vary_split,
+            batch_size,
+            epochs,
+            patience,
+            lr,
+            jobs,
         };
-        let mut plan = TransferPlan::new(base, source, out);
-        plan.seeds = seeds;
-        plan.freeze = freeze;
-        plan.scratch = scratch;
-        plan.split_seed = split_seed;
-        plan.vary_split = vary_split;
-        plan.schedule.batch_size = batch_size;
-        plan.schedule.max_epochs = epochs;
-        plan.schedule.patience = patience;
-        plan.schedule.learning_rate = lr;
-        plan.jobs = jobs;
+        let plan = settings.into_plan()?;
         let outcome = plan.run(&python_progress(callback))?;
         if outcome.runs.is_empty() {
-            let reasons: Vec<String> = outcome
-                .run_failures
-                .iter()
-                .map(|(what, why)| format!("{what}: {why}"))
-                .collect();
-            return Err(Failure::Other(format!(
-                "no run finished: {}",
-                reasons.join("; ")
-            )));
+            return Err(no_run_finished(&outcome.run_failures));
         }
         to_json(&outcome.report)
     })?;

@@ -4,12 +4,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use base64::Engine as _;
 use subgenre_eval::{ConfusionMatrix, Report, Run, SummaryRow};
 
 use crate::reference::{self, Figure};
-use crate::{Section, StudyReport};
+use crate::{ReportError, Result, Section, StudyReport};
 
 const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;padding:0 24px 48px;color:#1d1d1f;line-height:1.45}
@@ -32,7 +31,11 @@ const SMALL_SET: u64 = 200;
 /// every figure (those and the runs' learning curves, paths relative to `dir`) is embedded.
 pub fn render_html(report: &StudyReport, dir: &Path) -> Result<String> {
     let figures = dir.join("figures");
-    std::fs::create_dir_all(&figures).with_context(|| format!("creating {}", figures.display()))?;
+    std::fs::create_dir_all(&figures).map_err(|source| ReportError::Io {
+        action: "creating",
+        path: figures.clone(),
+        source,
+    })?;
     let mut h = String::new();
     let _ = write!(
         h,
@@ -300,7 +303,7 @@ fn sections(
                 h,
                 &path,
                 &format!("{}: test parts of {} runs", title.trim(), runs.len()),
-            )?;
+            );
         }
         h.push_str("</div>");
 
@@ -311,7 +314,7 @@ fn sections(
                 section.curves.len()
             );
             for (label, rel) in &section.curves {
-                figure(h, &dir.join(rel), label)?;
+                figure(h, &dir.join(rel), label);
             }
             h.push_str("</div>");
         }
@@ -374,7 +377,7 @@ fn compare(ours: f64, refs: &[Figure]) -> String {
         .join("<br>")
 }
 
-fn figure(h: &mut String, path: &Path, caption: &str) -> Result<()> {
+fn figure(h: &mut String, path: &Path, caption: &str) {
     match std::fs::read(path) {
         Ok(bytes) => {
             let _ = write!(
@@ -395,7 +398,6 @@ fn figure(h: &mut String, path: &Path, caption: &str) -> Result<()> {
             );
         }
     }
-    Ok(())
 }
 
 fn file_safe(s: &str) -> String {

@@ -11,11 +11,42 @@ pub mod reference;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use subgenre_eval::Report;
 
 pub use html::render_html;
+
+/// Why the report could not be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// A file or folder could not be written (`action` is `creating` or `writing`).
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A figure could not be drawn.
+    #[error(transparent)]
+    Figure(#[from] subgenre_eval::EvalError),
+    /// The report could not be turned into JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+impl ReportError {
+    fn writing(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            action: "writing",
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ReportError>;
 
 /// Everything one `reproduce` run measured.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,11 +107,11 @@ impl StudyReport {
         let json = serde_json::to_vec_pretty(self)?;
         let json_path = dir.join("report.json");
         subgenre_core::write_atomic(&json_path, &json)
-            .with_context(|| format!("writing {}", json_path.display()))?;
+            .map_err(|e| ReportError::writing(&json_path, e))?;
         let page = render_html(self, dir)?;
         let html_path = dir.join("index.html");
         subgenre_core::write_atomic(&html_path, page.as_bytes())
-            .with_context(|| format!("writing {}", html_path.display()))?;
+            .map_err(|e| ReportError::writing(&html_path, e))?;
         Ok(())
     }
 }

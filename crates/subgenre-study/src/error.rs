@@ -24,9 +24,14 @@ pub enum StudyError {
         #[source]
         source: std::io::Error,
     },
-    /// An input file (a split, a report, a base model) could not be read.
-    #[error("reading {}: {reason}", path.display())]
-    Read { path: PathBuf, reason: String },
+    /// An input file (a split, a report, a base model) could not be read, or holds what
+    /// cannot be used.
+    #[error("reading {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The operation was given nothing to work on.
     #[error("{0}")]
     NothingToDo(String),
@@ -42,19 +47,26 @@ pub enum StudyError {
     },
     /// A split or a report could not be made.
     #[error(transparent)]
-    Eval(#[from] subgenre_eval::Error),
+    Eval(#[from] subgenre_eval::EvalError),
     #[error(transparent)]
     Cnn(#[from] subgenre_cnn::CnnError),
     #[error(transparent)]
     Extract(#[from] subgenre_extract::ExtractError),
     #[error(transparent)]
-    Classic(#[from] subgenre_classic::Error),
+    Classic(#[from] subgenre_classic::ClassicError),
     /// The models could not be loaded for prediction.
     #[error(transparent)]
     Predict(#[from] subgenre_predict::PredictError),
-    /// The HTML report could not be written.
+    /// The study report (report.json and index.html) could not be written.
     #[error("writing the report: {0}")]
-    Report(String),
+    Report(#[from] subgenre_report::ReportError),
+    /// A value could not be turned into JSON (`what` names it).
+    #[error("turning {what} into JSON: {source}")]
+    Json {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl StudyError {
@@ -72,11 +84,19 @@ impl StudyError {
         }
     }
 
-    pub(crate) fn read(path: impl Into<PathBuf>, reason: impl ToString) -> Self {
+    /// `source` is the error met, or a sentence saying what is wrong with the file.
+    pub(crate) fn read(
+        path: impl Into<PathBuf>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         StudyError::Read {
             path: path.into(),
-            reason: reason.to_string(),
+            source: source.into(),
         }
+    }
+
+    pub(crate) fn json(what: &'static str) -> impl FnOnce(serde_json::Error) -> Self {
+        move |source| StudyError::Json { what, source }
     }
 }
 

@@ -214,7 +214,7 @@ impl EvaluatePlan {
                 if let Some(agreement) = &neighbours {
                     let path = out.join("neighbours.json");
                     let json = serde_json::to_vec_pretty(agreement)
-                        .map_err(|e| StudyError::Report(e.to_string()))?;
+                        .map_err(StudyError::json("the neighbours' agreement"))?;
                     subgenre_core::write_atomic(&path, &json)
                         .map_err(|e| StudyError::io(&path, e))?;
                 }

@@ -119,7 +119,7 @@ fn rows_of(input: &FeatureInput) -> Result<(bool, Vec<Row>, usize)> {
             (true, rows, selection.other_class)
         }
         FeatureInput::Files(paths) => {
-            let rows = subgenre_dataset::walk::audio_files(paths)
+            let rows = subgenre_audio::walk::audio_files(paths)
                 .into_iter()
                 .map(|p| Row {
                     keys: vec![p.display().to_string()],

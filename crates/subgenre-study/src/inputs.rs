@@ -157,7 +157,7 @@ impl LabelledInputs {
     ) -> Result<Self> {
         let folders = class_folders(
             dir,
-            |folder| subgenre_dataset::walk::audio_files(&[folder.to_path_buf()]),
+            |folder| subgenre_audio::walk::audio_files(&[folder.to_path_buf()]),
             progress,
         )?;
         gather(dir, folders, None, jobs, |path| {

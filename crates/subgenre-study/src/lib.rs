@@ -36,6 +36,7 @@ mod progress;
 mod record;
 mod reproduce;
 pub mod run;
+mod settings;
 mod train;
 mod transfer;
 
@@ -45,11 +46,12 @@ pub use error::{Result, StudyError};
 pub use evaluate::{EvaluatePlan, Evaluation, ScoredPart};
 pub use features::{write_features_table, FeatureInput, TableProgress, TableWritten};
 pub use inputs::{ClipInput, LabelledInputs, AUDIO_HOP_S};
-pub use library::{stored_prediction, LibraryAnalyser};
+pub use library::LibraryAnalyser;
 pub use options::{Augmentation, Grid, InputSize, Schedule};
 pub use progress::{silent, Event, Progress};
 pub use record::{Fit, SplitRecord, TrainingRecord};
 pub use reproduce::{summary_line, ReproduceOutcome, ReproducePlan};
+pub use settings::{TrainSettings, TransferSettings};
 pub use train::{run_model_path, ClipSource, GridKind, GridOutcome, TrainPlan};
 pub use transfer::{TransferOutcome, TransferPlan, TransferSource};
 

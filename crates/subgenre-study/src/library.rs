@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use subgenre_library::{Analyser, Analysis, AnalysisError, ModelId, Window};
-use subgenre_predict::{PredictOptions, Predictor, EMBEDDED_MODELS};
+use subgenre_library::{Analyser, AnalysisError, ModelId};
+use subgenre_predict::{PredictOptions, Predictor, TrackPrediction, EMBEDDED_MODELS};
 
 use crate::error::{Result, StudyError};
 
@@ -65,59 +65,8 @@ impl Analyser for LibraryAnalyser {
         self.id.clone()
     }
 
-    fn analyse(&self, path: &Path) -> std::result::Result<Analysis, AnalysisError> {
-        let track =
-            subgenre_cnn::with_threads(1, || self.predictor.predict_file(path, &self.options))
-                .map_err(|e| AnalysisError::new(e.to_string()))?;
-        let format = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        Ok(Analysis {
-            duration_s: track.duration_s,
-            format,
-            classes: track.classes,
-            label: track.label,
-            confidence: track.confidence,
-            mean_probs: track.mean_probs,
-            shares: track.shares,
-            tempo_bpm: track.tempo_bpm,
-            short: track.short,
-            windows: track
-                .windows
-                .into_iter()
-                .map(|w| Window {
-                    start_s: w.start_s,
-                    end_s: w.end_s,
-                    probs: w.probs,
-                })
-                .collect(),
-            embedding: track.embedding.unwrap_or_default(),
-        })
-    }
-}
-
-/// A stored analysis as a prediction again (for its timeline picture).
-pub fn stored_prediction(path: &Path, analysis: &Analysis) -> subgenre_predict::TrackPrediction {
-    subgenre_predict::TrackPrediction {
-        path: path.to_path_buf(),
-        classes: analysis.classes.clone(),
-        label: analysis.label.clone(),
-        confidence: analysis.confidence,
-        mean_probs: analysis.mean_probs.clone(),
-        shares: analysis.shares.clone(),
-        tempo_bpm: analysis.tempo_bpm,
-        short: analysis.short,
-        duration_s: analysis.duration_s,
-        windows: analysis
-            .windows
-            .iter()
-            .map(|w| subgenre_predict::Window {
-                start_s: w.start_s,
-                end_s: w.end_s,
-                probs: w.probs.clone(),
-            })
-            .collect(),
-        embedding: Some(analysis.embedding.clone()),
+    fn analyse(&self, path: &Path) -> std::result::Result<TrackPrediction, AnalysisError> {
+        subgenre_cnn::with_threads(1, || self.predictor.predict_file(path, &self.options))
+            .map_err(|e| AnalysisError::new(e.to_string()))
     }
 }

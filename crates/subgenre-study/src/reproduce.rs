@@ -214,7 +214,7 @@ impl ReproducePlan {
                 let dir = out.join("dataset");
                 std::fs::create_dir_all(&dir).map_err(|e| StudyError::io(&dir, e))?;
                 let bytes = serde_json::to_vec_pretty(&stats)
-                    .map_err(|e| StudyError::Report(e.to_string()))?;
+                    .map_err(StudyError::json("the data set statistics"))?;
                 subgenre_core::write_atomic(&stats_path, &bytes)
                     .map_err(|e| StudyError::io(&stats_path, e))?;
                 Ok(format!(
@@ -376,9 +376,7 @@ impl ReproducePlan {
             detail: "report.json and index.html".into(),
         });
         report.total_seconds = report.steps.iter().map(|s| s.seconds).sum();
-        report
-            .write(out)
-            .map_err(|e| StudyError::Report(format!("{e:#}")))?;
+        report.write(out)?;
         let failed = report
             .steps
             .iter()

@@ -216,7 +216,7 @@ fn finish(
         id.title,
     )?;
     // The result last: its presence marks the run as finished.
-    let text = serde_json::to_vec_pretty(&run).map_err(|e| StudyError::Report(e.to_string()))?;
+    let text = serde_json::to_vec_pretty(&run).map_err(StudyError::json("the run's result"))?;
     let result_path = folder.result_path();
     subgenre_core::write_atomic(&result_path, &text)
         .map_err(|e| StudyError::io(&result_path, e))?;

@@ -336,7 +336,7 @@ impl TransferPlan {
         input: &InputSpec,
     ) -> Result<BTreeMap<String, serde_json::Value>> {
         let json_of = |v: serde_json::Result<serde_json::Value>| {
-            v.map_err(|e| StudyError::Report(e.to_string()))
+            v.map_err(StudyError::json("the run's settings"))
         };
         let s = &self.schedule;
         let mut params = BTreeMap::from([

@@ -1,15 +1,19 @@
-//! Command-line arguments (clap). Each command converts its arguments into library options;
-//! the libraries know nothing of clap.
+//! Command-line arguments (clap). Each command converts its arguments into the library's
+//! settings for its operation; the libraries know nothing of clap.
 
 mod library;
+mod model;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use subgenre_dataset::ClipRate;
 use subgenre_extract::image::Interpolation;
+use subgenre_extract::{InputRoute, MelVariant};
 use subgenre_study::Grid;
 
 pub use library::{FilterArgs, LibraryArgs, LibraryCommand};
+pub use model::ModelEditArgs;
 
 pub const ABOUT: &str = "Tell hard-techno sub-genres apart from audio \
 (bouncy, tekno, warzone, industrial, non-techno-drop, psytech, oldschool-hardstyle).";
@@ -142,7 +146,7 @@ pub struct ClipArgs {
     pub format: ClipFormatArg,
     /// Output sample rate in Hz, or `native` to keep the track's own.
     #[arg(long, default_value = "native", value_name = "HZ|native")]
-    pub sr: String,
+    pub sr: ClipRate,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -213,7 +217,7 @@ pub struct MelsArgs {
     /// `normal` (fmax 11 000 Hz) or `low` (fmax 2 000 Hz); both: n_fft 1024, hop 512, 128 mels,
     /// fmin 20, dB with ref = max.
     #[arg(long, default_value = "normal", value_name = "VARIANT")]
-    pub variant: String,
+    pub variant: MelVariant,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -225,14 +229,14 @@ pub struct MelgramsArgs {
     pub data: DataArgs,
     /// `normal` or `low`.
     #[arg(long, default_value = "normal", value_name = "VARIANT")]
-    pub variant: String,
+    pub variant: MelVariant,
     /// Image side in pixels (300: the study's 3-inch figures at 100 dpi).
     #[arg(long, default_value_t = 300, value_name = "PX")]
     pub size: usize,
     /// `study-png`: the study's specshow figure (symlog frequency axis), rebuilt exactly;
     /// `array`: the min-max scaled dB matrix, area-resized (the canonical model input).
     #[arg(long, default_value = "study-png", value_name = "ROUTE")]
-    pub route: String,
+    pub route: InputRoute,
     /// Output folder (one <sample_id>.png per clip).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -434,6 +438,9 @@ pub enum ModelCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Rewrite a saved model's training record (its `trained` notes), keeping its weights byte
+    /// for byte.
+    Edit(ModelEditArgs),
 }
 
 #[derive(Debug, Args)]

@@ -1,45 +1,40 @@
 //! `subgenre train`, `subgenre experiment` and `subgenre evaluate`: the arguments as the study
-//! library's plans ([`TrainPlan`], [`EvaluatePlan`]), its events printed, its outcome summed up.
+//! library's settings and plans ([`TrainSettings`], [`EvaluatePlan`]), its events printed, its
+//! outcome summed up.
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use subgenre_dataset::Cache;
-use subgenre_extract::MelVariant;
-use subgenre_study::{
-    Augmentation, ClipSource, EvaluatePlan, GridKind, InputSize, ScoredPart, TrainPlan,
-};
+use subgenre_study::{EvaluatePlan, GridKind, ScoredPart, TrainPlan, TrainSettings};
 
-use super::{data_source, parse_classes, parse_list, parse_seeds, study_error, Failures};
+use super::{data_source, parse_seeds, split_list, study_error, Failures};
 use crate::args::{EvaluateArgs, TrainArgs};
 use crate::progress::study_events;
 
 fn train_plan(args: &TrainArgs, kind: GridKind, cache: &Cache) -> Result<TrainPlan> {
-    let mut plan = TrainPlan::new(kind, data_source(&args.data, cache)?, args.out.clone());
-    plan.classes = parse_classes(&args.data)?;
-    plan.archs = parse_list("arch", &args.arch, |s| Ok(s.parse::<subgenre_cnn::Arch>()?))?;
-    plan.variants = parse_list("variant", &args.variant, |s| Ok(s.parse::<MelVariant>()?))?;
-    plan.sizes = parse_list("size", &args.size, |s| {
-        s.parse::<InputSize>().map_err(study_error)
-    })?;
-    plan.seeds = parse_seeds(&args.seeds)?;
-    plan.source = match &args.images {
-        Some(dir) => ClipSource::Images(dir.clone()),
-        None => ClipSource::Mel(args.route.parse().context("--route")?),
+    let settings = TrainSettings {
+        kind,
+        data: data_source(&args.data, cache)?,
+        out: args.out.clone(),
+        classes: args.data.classes.clone(),
+        archs: split_list(&args.arch),
+        variants: split_list(&args.variant),
+        sizes: split_list(&args.size),
+        seeds: parse_seeds(&args.seeds)?,
+        route: args.route.clone(),
+        images: args.images.clone(),
+        split: args.split.clone(),
+        patience: args.patience,
+        epochs: args.epochs,
+        lr: args.lr,
+        batch_size: args.batch_size,
+        augment: args.augment.clone(),
+        channels: args.channels,
+        final_fit: args.final_fit,
+        jobs: args.jobs,
     };
-    plan.split.clone_from(&args.split);
-    if let Some(patience) = args.patience {
-        plan.schedule.patience = patience;
-    }
-    plan.schedule.max_epochs = args.epochs;
-    plan.schedule.learning_rate = args.lr;
-    plan.schedule.batch_size = args.batch_size;
-    plan.augment = args.augment.parse::<Augmentation>().map_err(study_error)?;
-    plan.channels = args.channels;
-    plan.final_fit = args.final_fit;
-    plan.jobs = args.jobs;
-    plan.check().map_err(study_error)?;
-    Ok(plan)
+    settings.into_plan().map_err(study_error)
 }
 
 pub fn run_training(args: TrainArgs, kind: GridKind, cache: &Cache) -> Result<ExitCode> {
@@ -71,12 +66,7 @@ pub fn run_training(args: TrainArgs, kind: GridKind, cache: &Cache) -> Result<Ex
 pub fn run_evaluate(args: EvaluateArgs, cache: &Cache) -> Result<ExitCode> {
     let mut plan = EvaluatePlan::new(args.model.clone(), data_source(&args.data, cache)?);
     plan.images.clone_from(&args.images);
-    plan.part = match (&args.split, args.seed, args.all) {
-        (_, _, true) => ScoredPart::All,
-        (Some(path), _, _) => ScoredPart::SplitFile(path.clone()),
-        (None, Some(seed), _) => ScoredPart::Seed(seed),
-        (None, None, false) => ScoredPart::Trained,
-    };
+    plan.part = ScoredPart::choose(args.split.clone(), args.seed, args.all).map_err(study_error)?;
     plan.jobs = args.jobs;
     plan.out.clone_from(&args.out);
     plan.neighbours = args.neighbours.map(|k| k as usize);

@@ -50,11 +50,7 @@ pub fn run(args: FeaturesArgs, cache: &Cache) -> Result<ExitCode> {
         args.out.display(),
         done.columns
     );
-    let mut failures = Failures::default();
-    for (path, reason) in &done.failures {
-        failures.push(path.clone(), reason);
-    }
-    failures.report("files");
+    Failures::from(done.failures).report("files");
     Ok(if done.rows > 0 {
         ExitCode::SUCCESS
     } else {

@@ -8,7 +8,7 @@ use subgenre_library::{
     export_m3u, find, list, scan, similar, tag, write_m3u, ExportOptions, Library, ListFilter,
     ScanEvent, ScanOptions, TagOptions,
 };
-use subgenre_study::{stored_prediction, LibraryAnalyser};
+use subgenre_study::LibraryAnalyser;
 
 use super::{study_error, walk_audio};
 use crate::args::{FilterArgs, LibraryArgs, LibraryCommand};
@@ -43,7 +43,7 @@ pub fn run(args: LibraryArgs) -> Result<ExitCode> {
                         100.0 * a.confidence,
                         a.tempo_bpm.map_or("-".into(), |b| format!("{b:.1}")),
                         a.duration_s,
-                        t.path.display()
+                        t.path().display()
                     );
                 }
                 for e in &listing.errors {
@@ -62,7 +62,7 @@ pub fn run(args: LibraryArgs) -> Result<ExitCode> {
             let t = find(&library, &track)?;
             println!("{}", serde_json::to_string_pretty(&t)?);
             if let Some(png) = timeline {
-                subgenre_predict::timeline_png(&png, &stored_prediction(&t.path, &t.analysis))?;
+                subgenre_predict::timeline_png(&png, &t.analysis)?;
                 eprintln!("timeline -> {}", png.display());
             }
             Ok(ExitCode::SUCCESS)
@@ -95,12 +95,12 @@ pub fn run(args: LibraryArgs) -> Result<ExitCode> {
         } => {
             let t = find(&library, &track)?;
             let found = similar(&library, &t, n, same_label)?;
-            println!("like {} ({}):", t.path.display(), t.analysis.label);
+            println!("like {} ({}):", t.path().display(), t.analysis.label);
             for (other, cosine) in &found {
                 println!(
                     "  {cosine:.3}  {:<16} {}",
                     other.analysis.label,
-                    other.path.display()
+                    other.path().display()
                 );
             }
             if let Some(path) = m3u {

@@ -9,6 +9,7 @@ mod features;
 mod info;
 mod library;
 mod mels;
+mod model_edit;
 mod predict;
 mod reproduce;
 mod transfer;
@@ -60,7 +61,7 @@ pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
 
 /// Audio files under `paths` (files as given, folders walked recursively, sorted).
 pub fn walk_audio(paths: &[PathBuf]) -> Vec<PathBuf> {
-    subgenre_dataset::walk::audio_files(paths)
+    subgenre_audio::walk::audio_files(paths)
 }
 
 /// A library error as this program says it: a bad setting is named by its flag.
@@ -86,12 +87,20 @@ pub fn parse_list<T>(what: &str, list: &str, parse: impl Fn(&str) -> Result<T>) 
     Ok(items)
 }
 
+/// The items of a comma-separated list, trimmed, empty ones skipped.
+pub fn split_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 pub fn parse_seeds(list: &str) -> Result<Vec<u64>> {
     parse_list("seeds", list, |s| s.parse::<u64>().context("not a number"))
 }
 
 /// Items a batch command could not process, reported together at the end.
-#[derive(Default)]
 pub struct Failures(Vec<(String, String)>);
 
 impl From<Vec<(String, String)>> for Failures {
@@ -101,15 +110,8 @@ impl From<Vec<(String, String)>> for Failures {
 }
 
 impl Failures {
-    pub fn push(&mut self, what: impl Into<String>, reason: impl ToString) {
-        self.0.push((what.into(), reason.to_string()));
-    }
     pub fn len(&self) -> usize {
         self.0.len()
-    }
-    /// (what, reason) pairs, in the order they failed.
-    pub fn entries(&self) -> &[(String, String)] {
-        &self.0
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

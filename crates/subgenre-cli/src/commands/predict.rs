@@ -1,12 +1,15 @@
-//! `subgenre predict` (classify tracks) and `subgenre model info`.
+//! `subgenre predict` (classify tracks: the arguments as subgenre-predict's
+//! [`BatchSettings`], its documents written where asked, a table printed) and
+//! `subgenre model info`.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use serde_json::json;
-use subgenre_predict::catalogue::{keyed_audio_files, Journal};
+use subgenre_predict::batch::{predict_batch, BatchEvent, BatchSettings, JournalSettings};
+use subgenre_predict::documents::{
+    model_file_sizes, predictions_document, write_timelines, write_windows_csv, TimelinesWritten,
+};
 use subgenre_predict::{PredictOptions, Predictor, TrackPrediction};
 
 use super::{thread_pool, Failures};
@@ -22,108 +25,53 @@ fn load_predictor(models: &[PathBuf]) -> Result<Predictor> {
 }
 
 pub fn run(args: PredictArgs) -> Result<ExitCode> {
-    if let Some(p) = args.min_confidence {
-        anyhow::ensure!(
-            (0.0..=1.0).contains(&p),
-            "--min-confidence must be in 0..1, not {p}"
-        );
-    }
-    let predictor = load_predictor(&args.model)?;
-    let mut files: Vec<PathBuf> = keyed_audio_files(&args.paths)
-        .into_iter()
-        .filter(|(_, key)| args.shard.is_none_or(|s| s.holds(key)))
-        .map(|(file, _)| file)
-        .collect();
-    anyhow::ensure!(
-        !files.is_empty(),
-        "no audio files under the given paths{}",
-        args.shard
-            .map_or(String::new(), |s| format!(" in shard {s}"))
-    );
-    let journal = match &args.jsonl {
-        Some(path) => {
-            let (journal, state) = Journal::open(path, args.resume)
-                .with_context(|| format!("opening {}", path.display()))?;
-            if args.resume {
-                let before = files.len();
-                files.retain(|f| {
-                    let key = f.display().to_string();
-                    !state.done.contains(&key) || (args.retry_errors && state.failed.contains(&key))
-                });
-                eprintln!(
-                    "resuming {}: {} of {before} files already there{}",
-                    path.display(),
-                    before - files.len(),
-                    if state.dropped_partial_line {
-                        " (a half-written last line was dropped)"
-                    } else {
-                        ""
-                    }
-                );
-            }
-            Some(journal)
-        }
-        None => None,
-    };
     let options = PredictOptions {
         hop_s: args.hop,
-        min_confidence: args.min_confidence,
         tempo: !args.no_tempo,
         ..PredictOptions::default()
-    };
-    let progress = Progress::new("tracks", files.len() as u64);
-    let journal = std::sync::Mutex::new(journal);
-    let journal_error = std::sync::Mutex::new(None);
-    let results = thread_pool(args.jobs)?.install(|| {
-        predictor.predict_files(&files, &options, |path, result| {
-            if let Some(journal) = journal.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-                let line = match result {
-                    Ok(t) => json!(t),
-                    Err(e) => json!({"path": path.display().to_string(), "error": e.to_string()}),
-                };
-                if let Err(e) = journal.append(&line) {
-                    let mut first = journal_error.lock().unwrap_or_else(|e| e.into_inner());
-                    first.get_or_insert_with(|| {
-                        anyhow::Error::new(e)
-                            .context(format!("appending to {}", journal.path().display()))
-                    });
+    }
+    .with_min_confidence(args.min_confidence)?;
+    let predictor = load_predictor(&args.model)?;
+    let mut settings = BatchSettings::new(args.paths.clone(), options);
+    settings.shard = args.shard;
+    settings.journal = args.jsonl.clone().map(|path| JournalSettings {
+        path,
+        resume: args.resume,
+        retry_errors: args.retry_errors,
+    });
+    let progress = Progress::new("tracks", 0);
+    let outcome = thread_pool(args.jobs)?.install(|| {
+        predict_batch(&predictor, &settings, |event| match event {
+            BatchEvent::Planned { files, resumed } => {
+                if let Some(r) = resumed {
+                    progress.println(format!(
+                        "resuming {}: {} of {} files already there{}",
+                        r.journal.display(),
+                        r.already,
+                        r.of,
+                        if r.dropped_partial_line {
+                            " (a half-written last line was dropped)"
+                        } else {
+                            ""
+                        }
+                    ));
                 }
+                progress.set_total(files as u64);
             }
-            progress.inc();
+            BatchEvent::FileDone { .. } => progress.inc(),
+            _ => {}
         })
     });
-    if let Some(e) = journal_error
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-    {
-        return Err(e);
-    }
-    let mut tracks = Vec::new();
-    let mut failures = Failures::default();
-    for (path, result) in files.iter().zip(results) {
-        match result {
-            Ok(t) => tracks.push(t),
-            Err(e) => failures.push(path.display().to_string(), e),
-        }
-    }
     progress.finish();
+    let outcome = outcome?;
+    let tracks = &outcome.tracks;
 
     let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
     if !json_to_stdout {
-        print_table(&predictor, &tracks);
+        print_table(&predictor, tracks);
     }
     if let Some(path) = &args.json {
-        let errors: Vec<_> = failures
-            .entries()
-            .iter()
-            .map(|(p, reason)| json!({"path": p, "reason": reason}))
-            .collect();
-        let doc = json!({
-            "model": model_summary(&predictor),
-            "classes": predictor.spec().classes,
-            "tracks": tracks,
-            "errors": errors,
-        });
+        let doc = predictions_document(&predictor, tracks, &outcome.failures);
         let text = serde_json::to_string_pretty(&doc)?;
         if json_to_stdout {
             println!("{text}");
@@ -134,29 +82,25 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         }
     }
     if let Some(path) = &args.csv {
-        write_windows_csv(path, &predictor.spec().classes, &tracks)?;
+        write_windows_csv(path, &predictor.spec().classes, tracks)?;
         eprintln!("windows CSV -> {}", path.display());
     }
     if let Some(target) = &args.timeline {
-        write_timelines(target, &tracks)?;
+        match write_timelines(target, tracks)? {
+            TimelinesWritten::One(png) => eprintln!("timeline -> {}", png.display()),
+            TimelinesWritten::Folder { dir, count } => {
+                eprintln!("{count} timelines -> {}", dir.display());
+            }
+        }
     }
-    failures.report("files");
-    Ok(if tracks.is_empty() && !(files.is_empty() && args.resume) {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn model_summary(predictor: &Predictor) -> serde_json::Value {
-    let spec = predictor.spec();
-    json!({
-        "source": predictor.name(),
-        "arch": spec.arch.name(),
-        "input": {"variant": spec.input.variant, "size": spec.input.size},
-        "software": spec.software,
-        "members": predictor.models().names(),
-    })
+    Failures::from(outcome.failures).report("files");
+    Ok(
+        if tracks.is_empty() && !(outcome.files == 0 && args.resume) {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 fn print_table(predictor: &Predictor, tracks: &[TrackPrediction]) {
@@ -222,59 +166,6 @@ fn print_table(predictor: &Predictor, tracks: &[TrackPrediction]) {
     }
 }
 
-fn write_windows_csv(path: &Path, classes: &[String], tracks: &[TrackPrediction]) -> Result<()> {
-    subgenre_core::write_atomic_with(path, |w| {
-        let mut csv = csv::Writer::from_writer(w);
-        let mut header = vec!["path".to_string(), "start_s".into(), "end_s".into()];
-        header.extend(classes.iter().cloned());
-        header.push("track_label".into());
-        csv.write_record(&header)?;
-        for t in tracks {
-            for win in &t.windows {
-                let mut row = vec![
-                    t.path.display().to_string(),
-                    format!("{:.3}", win.start_s),
-                    format!("{:.3}", win.end_s),
-                ];
-                row.extend(win.probs.iter().map(|p| format!("{p:.5}")));
-                row.push(t.label.clone());
-                csv.write_record(&row)?;
-            }
-        }
-        csv.flush()
-    })
-    .with_context(|| format!("writing {}", path.display()))
-}
-
-/// One track: `target` is the PNG (a folder target gets `<stem>.png` inside). Several: a
-/// folder of `<stem>.png`, numbered where two tracks share a name.
-fn write_timelines(target: &Path, tracks: &[TrackPrediction]) -> Result<()> {
-    let single_file = tracks.len() == 1 && !target.is_dir();
-    if single_file {
-        subgenre_predict::timeline_png(target, &tracks[0])?;
-        eprintln!("timeline -> {}", target.display());
-        return Ok(());
-    }
-    std::fs::create_dir_all(target).with_context(|| format!("creating {}", target.display()))?;
-    let mut used = HashSet::new();
-    for t in tracks {
-        let stem = t
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "track".into());
-        let mut name = format!("{stem}.png");
-        let mut n = 2;
-        while !used.insert(name.clone()) {
-            name = format!("{stem}-{n}.png");
-            n += 1;
-        }
-        subgenre_predict::timeline_png(&target.join(PathBuf::from(name)), t)?;
-    }
-    eprintln!("{} timelines -> {}", tracks.len(), target.display());
-    Ok(())
-}
-
 pub fn run_model(cmd: ModelCommand) -> Result<ExitCode> {
     match cmd {
         ModelCommand::Info { model, json } => {
@@ -285,17 +176,7 @@ pub fn run_model(cmd: ModelCommand) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&specs)?);
                 return Ok(ExitCode::SUCCESS);
             }
-            let bytes: Vec<u64> = if model.is_empty() {
-                subgenre_predict::EMBEDDED_MODELS
-                    .iter()
-                    .map(|(_, b)| b.len() as u64)
-                    .collect()
-            } else {
-                model
-                    .iter()
-                    .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-                    .collect()
-            };
+            let bytes = model_file_sizes(&model);
             if ensemble.len() > 1 {
                 println!(
                     "{}: {} models, their class probabilities averaged ({:.2} MB in all)",
@@ -314,6 +195,7 @@ pub fn run_model(cmd: ModelCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        ModelCommand::Edit(args) => super::model_edit::run(args),
     }
 }
 

@@ -1,36 +1,35 @@
-//! `subgenre transfer`: the arguments as a [`TransferPlan`] of the study library, its events
+//! `subgenre transfer`: the arguments as the study library's [`TransferSettings`], its events
 //! printed, and a summary of the runs (transfer against scratch when the report has both).
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use subgenre_eval::{mean, std_population, Report, Run};
-use subgenre_study::{TransferPlan, TransferSource};
+use subgenre_study::{TransferPlan, TransferSettings, TransferSource};
 
 use super::{parse_seeds, study_error, Failures};
 use crate::args::TransferArgs;
 use crate::progress::study_events;
 
 pub fn run(args: TransferArgs) -> Result<ExitCode> {
-    let source = match (&args.images, &args.audio) {
-        (Some(dir), None) => TransferSource::Images {
-            dir: dir.clone(),
-            resize: args.resize,
-        },
-        (None, Some(dir)) => TransferSource::Audio(dir.clone()),
-        _ => bail!("give one of --images and --audio"),
+    let settings = TransferSettings {
+        base: args.base.clone(),
+        out: args.out.clone(),
+        images: args.images.clone(),
+        audio: args.audio.clone(),
+        resize: args.resize,
+        seeds: parse_seeds(&args.seeds)?,
+        freeze: args.freeze,
+        scratch: args.scratch,
+        split_seed: args.split_seed,
+        vary_split: args.vary_split,
+        batch_size: args.batch_size,
+        epochs: args.epochs,
+        patience: args.patience,
+        lr: args.lr,
+        jobs: args.jobs,
     };
-    let mut plan = TransferPlan::new(args.base.clone(), source, args.out.clone());
-    plan.seeds = parse_seeds(&args.seeds)?;
-    plan.freeze = args.freeze;
-    plan.scratch = args.scratch;
-    plan.split_seed = args.split_seed;
-    plan.vary_split = args.vary_split;
-    plan.schedule.batch_size = args.batch_size;
-    plan.schedule.max_epochs = args.epochs;
-    plan.schedule.patience = args.patience;
-    plan.schedule.learning_rate = args.lr;
-    plan.jobs = args.jobs;
+    let plan = settings.into_plan().map_err(study_error)?;
     let outcome = plan.run(&study_events()).map_err(study_error)?;
     if !outcome.runs.is_empty() {
         let size = outcome.runs[0].size.unwrap_or(0);

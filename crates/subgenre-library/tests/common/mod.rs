@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use subgenre_core::Fnv1a;
-use subgenre_library::{Analyser, Analysis, AnalysisError, ModelId, Window};
+use subgenre_core::{TrackPrediction, Window};
+use subgenre_library::{Analyser, AnalysisError, ModelId};
 
 pub type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
@@ -53,7 +54,7 @@ impl Analyser for FakeAnalyser {
         self.model.clone()
     }
 
-    fn analyse(&self, path: &Path) -> Result<Analysis, AnalysisError> {
+    fn analyse(&self, path: &Path) -> Result<TrackPrediction, AnalysisError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         std::thread::sleep(self.delay);
         let bytes = std::fs::read(path).map_err(|e| AnalysisError::new(e.to_string()))?;
@@ -86,12 +87,9 @@ impl Analyser for FakeAnalyser {
         if let Some(i) = classes.iter().position(|c| *c == label) {
             mean_probs[i] = confidence;
         }
-        Ok(Analysis {
+        Ok(TrackPrediction {
+            path: path.to_path_buf(),
             duration_s: bytes.len() as f64 / 100.0,
-            format: path
-                .extension()
-                .map(|e| e.to_string_lossy().to_lowercase())
-                .unwrap_or_default(),
             classes,
             label,
             confidence,
@@ -111,7 +109,7 @@ impl Analyser for FakeAnalyser {
                     probs: mean_probs,
                 },
             ],
-            embedding,
+            embedding: Some(embedding),
         })
     }
 }

@@ -9,7 +9,8 @@ A Python API over the subgenre Rust libraries:
   ``subgenre.power_to_db``.
 - ``subgenre.study_features`` / ``subgenre.features_table``: the study's per-clip feature
   columns of one signal, or the CSV ``subgenre features`` writes for a data set or files.
-- ``subgenre.dataset_stats`` / ``subgenre.split``: a data set's counts and its grouped split.
+- ``subgenre.dataset_stats`` / ``subgenre.split``: a data set's counts and its grouped split;
+  ``subgenre.cut_clips``: the study's clips cut out of full tracks.
 - ``subgenre.baseline``: the classic models (SVM, booster, soft vote) on a features table.
 - ``subgenre.train`` / ``subgenre.experiment`` / ``subgenre.evaluate`` /
   ``subgenre.transfer`` / ``subgenre.reproduce``: the CNNs trained on a data set (one model,
@@ -38,6 +39,7 @@ from ._native import (
     __version__,
     audio_files,
     baseline,
+    cut_clips,
     dataset_stats,
     evaluate,
     features_table,
@@ -60,6 +62,7 @@ __all__ = [
     "__version__",
     "audio_files",
     "baseline",
+    "cut_clips",
     "dataset_stats",
     "evaluate",
     "experiment",

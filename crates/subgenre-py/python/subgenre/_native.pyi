@@ -305,6 +305,19 @@ def split(
     classes: str = "five",
     cache: Optional[_Path] = None,
 ) -> dict[str, Any]: ...
+def cut_clips(
+    tracks: _Path,
+    *,
+    out: _Path,
+    labels: Optional[_Path] = None,
+    data: Optional[_Path] = None,
+    duration: float = 8.0,
+    sr: str = "native",
+    format: str = "wav",
+    classes: str = "five",
+    jobs: Optional[int] = None,
+    cache: Optional[_Path] = None,
+) -> dict[str, Any]: ...
 
 class Predictor:
     def __init__(self, models: Optional[Sequence[_Path]] = None, jobs: Optional[int] = None) -> None: ...

@@ -1,5 +1,5 @@
-//! Plain-slice kernels shared by the CPU inference path ([`crate::cpu`]) and the CPU training
-//! operations ([`crate::train_ops`]): a 3x3 "same" convolution as neighbourhoods x kernel
+//! Plain-slice kernels shared by the CPU inference path ([`super::cpu`]) and the CPU training
+//! operations ([`super::ops`]): a 3x3 "same" convolution as neighbourhoods x kernel
 //! products (and its scatter back for the input gradient), matrix products on the `gemm` crate,
 //! and a fused ReLU + "valid" max pooling that remembers where each maximum came from.
 //!

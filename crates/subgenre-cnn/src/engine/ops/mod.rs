@@ -1,12 +1,13 @@
 //! The conv block's two heavy operations on the CPU, with their own forward and backward
 //! passes: a 3x3 "same" convolution and a fused ReLU + "valid" max pooling, as a burn backend
-//! extension of Flex (and of Autodiff over Flex, where training records them).
+//! extension of Flex (and of Autodiff over Flex, where training records them). Every conv block
+//! of a network on [`super::Engine::Cpu`] runs them, in training and in burn's forward pass.
 //!
 //! Why: on Flex, a convolution goes through a generic im2col with per-element bounds checks, its
 //! backward through burn's default (a transposed convolution for the input, another convolution
 //! for the weights), and max pooling through a generic kernel that recomputes window bounds for
 //! every output. Here each image's convolution, its input gradient and its kernel gradient run
-//! by Winograd's F(2x2, 3x3) from 8 input channels on (`winograd.rs`: 16 small gemm
+//! by Winograd's F(2x2, 3x3) from 8 input channels on (`engine/winograd`: 16 small gemm
 //! products per band of tiles), and the thin first block as one `[C_out, C_in * 9] x
 //! [C_in * 9, H * W]` product with the image's neighbourhoods (backward: kernel^T x output
 //! gradient, scattered back; output gradient x neighbourhoods^T); the pooling is one pass that
@@ -17,10 +18,8 @@
 //! `examples/op_bench.rs` times each beside burn's own.
 //!
 //! [`conv3x3`], [`relu_max_pool`] and [`conv3x3_relu_max_pool`] take the burn modules and fall
-//! back to burn's own operations wherever these do not apply (a GPU build, another kernel size,
-//! padding or dilation). The passes themselves are in `passes.rs`.
-
-use std::sync::atomic::{AtomicBool, Ordering};
+//! back to burn's own operations wherever these do not apply (a tensor not on the CPU device,
+//! another kernel size, padding or dilation). The passes themselves are in `passes.rs`.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -35,9 +34,9 @@ use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;
 use burn::nn::PaddingConfig2d;
 use burn::tensor::activation::relu;
-use burn::tensor::{DType, Tensor};
+use burn::tensor::{DType, Device, Tensor};
 
-use crate::kernels::{pooled, Pool};
+use super::kernels::{pooled, Pool};
 pub use passes::PoolSources;
 use passes::{
     conv3x3_backward, conv3x3_backward_from, conv3x3_forward, conv3x3_relu_max_pool_forward,
@@ -46,22 +45,14 @@ use passes::{
 
 mod passes;
 
-static BURN_OPS_ONLY: AtomicBool = AtomicBool::new(false);
-
-/// Use burn's own convolution and pooling everywhere (`true`), or this module's on the CPU
-/// (`false`, the default), for the whole process. For paired timings
-/// (`examples/bench_epoch.rs --burn-ops`) and as a way around a suspected fault here; both
-/// compute the same function.
-pub fn set_burn_ops_only(burn_only: bool) {
-    BURN_OPS_ONLY.store(burn_only, Ordering::Relaxed);
-}
-
-fn ours_apply() -> bool {
-    !crate::backend::ON_GPU && !BURN_OPS_ONLY.load(Ordering::Relaxed)
+/// Whether `x` lives on Flex, the CPU device these operations are implemented for (with or
+/// without autodiff).
+fn on_cpu_device(x: &Tensor<4>) -> bool {
+    x.device().inner() == Device::flex()
 }
 
 /// `conv(x)` for a 3x3 "same", stride-1 convolution with a bias; burn's own `forward` for any
-/// other convolution, or on a GPU.
+/// other convolution, or off the CPU device.
 pub fn conv3x3(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let Some(bias) = own_conv_bias(conv, &x) else {
         return conv.forward(x);
@@ -75,7 +66,7 @@ pub fn conv3x3(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 }
 
 /// `pool(relu(x))` in one pass for a "valid", undilated max pooling; burn's own for any other
-/// pooling, or on a GPU.
+/// pooling, or off the CPU device.
 pub fn relu_max_pool(pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
     if !own_pool(pool, &x) {
         return pool.forward(relu(x));
@@ -114,7 +105,7 @@ pub fn conv3x3_relu_max_pool(conv: &Conv2d, pool: &MaxPool2d, x: Tensor<4>) -> T
 fn own_conv_bias<'a>(conv: &'a Conv2d, x: &Tensor<4>) -> Option<&'a Param<Tensor<1>>> {
     let [channels_out, _, kh, kw] = conv.weight.dims();
     let [_, _, h, w] = x.dims();
-    let fits = ours_apply()
+    let fits = on_cpu_device(x)
         && [kh, kw] == [3, 3]
         && conv.stride == [1, 1]
         && conv.dilation == [1, 1]
@@ -137,7 +128,7 @@ fn own_pool(pool: &MaxPool2d, x: &Tensor<4>) -> bool {
     let [_, _, h, w] = x.dims();
     let [kh, kw] = pool.kernel_size;
     let [sh, sw] = pool.stride;
-    ours_apply()
+    on_cpu_device(x)
         && matches!(pool.padding, PaddingConfig2d::Valid)
         && pool.dilation == [1, 1]
         && !pool.ceil_mode

@@ -8,11 +8,11 @@ use burn::backend::flex::FlexTensor;
 use burn::tensor::{Shape, TensorData};
 use rayon::prelude::*;
 
-use crate::kernels::{
+use crate::engine::kernels::{
     add_plane_sums, add_row_dots, col2im_3x3_add, gemm_into, im2col_3x3, pooled,
     relu_max_pool_plane, relu_max_pool_plane_backward, MatRef, Pool,
 };
-use crate::winograd::{self, Winograd3x3, WinogradKernelGradient, WinogradScratch};
+use crate::engine::winograd::{self, Winograd3x3, WinogradKernelGradient, WinogradScratch};
 
 /// A tensor's values as contiguous f32 (borrowed when they already are).
 pub(super) fn f32_values(t: &FlexTensor) -> Cow<'_, [f32]> {
