@@ -10,6 +10,8 @@
 //! - [`train`]: training with burn-train's learner: its configuration, the run folder and resume,
 //!   the learner's hooks.
 //! - [`artifact`]: the saved-model format (`.sgcnn`): save, load, read and edit the record.
+//! - [`pretrained`]: networks trained elsewhere, with converted weights and inference only
+//!   (musicnn's `MSD_musicnn` and `MTT_musicnn`, from safetensors), on plain buffers and gemm.
 //! - [`predict`] and [`ensemble`]: class probabilities and embeddings of one model, or the
 //!   average of several.
 //! - [`engine`]: the code that computes a network: this crate's CPU engine (kernels, Winograd,
@@ -20,8 +22,8 @@
 //!
 //! **A new network** of conv blocks and a two-layer head: one file in `net/` that returns its
 //! layer plan, and one entry in the `networks!` registry in `net/mod.rs` (see [`net`]). A
-//! network of another shape (pretrained, converted weights, inference only) gets its own module
-//! type in its own file in `net/` and its own loader in [`artifact`]; nothing here assumes that
+//! network trained elsewhere (converted weights, inference only) gets its own folder in
+//! `pretrained/` with its weights loader, as `pretrained/musicnn/`; nothing here assumes that
 //! every network trains. **A new backend**: a cargo feature and its branch in [`backend`]
 //! (`default_device`, `backend_name`, and `ON_GPU` when it is not the CPU); the engine follows
 //! from it. **A new engine**: a variant of [`Engine`], its code in `engine/`, and its branch
@@ -60,6 +62,7 @@ pub mod ensemble;
 pub mod error;
 pub mod net;
 pub mod predict;
+pub mod pretrained;
 pub mod train;
 
 pub use artifact::{
@@ -74,6 +77,7 @@ pub use ensemble::Ensemble;
 pub use error::{CnnError, Result};
 pub use net::{freeze, replace_head, Arch, Cnn, CompactPool, ModelConfig};
 pub use predict::{argmax, predict, predict_proba, predict_proba_burn, predict_proba_embedded};
+pub use pretrained::musicnn::{Musicnn, MusicnnError, MusicnnFeatures, MusicnnLayer, MusicnnModel};
 pub use train::{
     remove_checkpoints, train, train_from, EpochLog, OptimizerConfig, TrainConfig, TrainOutcome,
 };
