@@ -2,6 +2,7 @@
 whole-track timings in BENCHMARKS.md ("Catalogue scale", "Predicting whole tracks").
 
     python tools/bench/join_tracks.py ../shared/data/hardtechno /tmp/tracks100 --count 100
+    python tools/bench/join_tracks.py ../shared/data/hardtechno /tmp/mix1h --count 1 --minutes 60
 
 Track k is clips k*45 .. k*45+44 of labels_final.csv in file order (wrapping round), so
 consecutive clips of one source track stay together as in a real track. Each is re-encoded as
@@ -35,7 +36,11 @@ def main():
     p.add_argument("out", help="folder for track000.mp3 ...")
     p.add_argument("--count", type=int, default=100, help="tracks to make (default 100)")
     p.add_argument("--clips", type=int, default=45, help="clips per track (default 45: 6 min)")
+    p.add_argument("--minutes", type=float,
+                   help="track length instead of --clips: 60 for an hour-long mix (450 clips)")
     args = p.parse_args()
+    if args.minutes is not None:
+        args.clips = max(1, round(args.minutes * 60 / 8))
 
     with open(os.path.join(args.data, "labels_final.csv"), newline="") as f:
         ids = [row["sample_id"] for row in csv.DictReader(f)]

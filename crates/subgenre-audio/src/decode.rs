@@ -1,6 +1,7 @@
 //! Decoding any supported file to mono samples at its own sample rate (symphonia).
 
 use std::fs::File;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use symphonia::core::codecs::audio::AudioDecoderOptions;
@@ -53,18 +54,38 @@ pub(crate) struct FrameRange {
 /// frames in `range`. Encoder delay and padding are trimmed (symphonia applies the packets' trim
 /// information, i.e. gapless playback), as libsndfile/mpg123 do for librosa.
 pub(crate) fn decode_range(path: &Path, range: FrameRange) -> Result<Decoded> {
-    let file = File::open(path).map_err(|source| AudioError::Io {
+    let io = |source| AudioError::Io {
         path: path.to_owned(),
         source,
-    })?;
-    let byte_len = file
-        .metadata()
-        .map_err(|source| AudioError::Io {
-            path: path.to_owned(),
-            source,
-        })?
-        .len();
+    };
+    // Checked before opening: opening a named pipe would wait for a writer.
+    let byte_len = crate::walk::regular_file(path).map_err(io)?.len();
+    let file = File::open(path).map_err(io)?;
     decode_source(Box::new(file), byte_len, path, range)
+}
+
+/// How a streamed decode ended.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DecodeEnd {
+    pub info: StreamInfo,
+    /// Frames in the whole stream when it was decoded to the end, else `None`.
+    pub total_frames: Option<u64>,
+}
+
+/// [`decode_range`] handing the samples to `sink` packet by packet instead of keeping them;
+/// `sink` returns `Break` to stop early.
+pub(crate) fn decode_range_into(
+    path: &Path,
+    range: FrameRange,
+    sink: &mut dyn FnMut(&StreamInfo, &[f32]) -> ControlFlow<()>,
+) -> Result<DecodeEnd> {
+    let io = |source| AudioError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let byte_len = crate::walk::regular_file(path).map_err(io)?.len();
+    let file = File::open(path).map_err(io)?;
+    decode_source_into(Box::new(file), byte_len, path, range, sink)
 }
 
 /// Decode a whole in-memory file; `name` stands for the file in errors and its extension
@@ -85,6 +106,29 @@ fn decode_source(
     path: &Path,
     range: FrameRange,
 ) -> Result<Decoded> {
+    let mut samples: Vec<f32> = Vec::new();
+    if let Some(len) = range.len {
+        // A window of a file (a clip): its length is known, up to the channel count.
+        samples.reserve(len.min(1 << 24) as usize);
+    }
+    let end = decode_source_into(source, byte_len, path, range, &mut |_, chunk| {
+        samples.extend_from_slice(chunk);
+        ControlFlow::Continue(())
+    })?;
+    Ok(Decoded {
+        info: end.info,
+        total_frames: end.total_frames,
+        samples,
+    })
+}
+
+fn decode_source_into(
+    source: Box<dyn MediaSource>,
+    byte_len: u64,
+    path: &Path,
+    range: FrameRange,
+    sink: &mut dyn FnMut(&StreamInfo, &[f32]) -> ControlFlow<()>,
+) -> Result<DecodeEnd> {
     if byte_len == 0 {
         return Err(AudioError::Empty {
             path: path.to_owned(),
@@ -143,10 +187,7 @@ fn decode_source(
         channels: params.channels.as_ref().map_or(0, |c| c.count()),
     };
 
-    let mut samples: Vec<f32> = Vec::new();
-    if let (Some(n), Some(len)) = (track.num_frames, range.len) {
-        samples.reserve(n.min(len) as usize);
-    }
+    let mut chunk: Vec<f32> = Vec::new();
     let mut planes: Vec<Vec<f32>> = Vec::new();
     let mut frame_pos: u64 = 0; // frames decoded so far (before the range is applied)
     let mut decoded_packets = 0usize;
@@ -235,23 +276,26 @@ fn decode_source(
             continue;
         }
         let n_planes = buf.num_planes();
+        chunk.clear();
         if n_planes <= 1 {
-            let old = samples.len();
-            samples.resize(old + frames as usize, 0.0);
-            // Mono: copy straight into place, then drop what is outside the range.
-            buf.copy_to_slice_interleaved(&mut samples[old..]);
-            samples.truncate(old + hi);
-            samples.drain(old..old + lo);
+            chunk.resize(frames as usize, 0.0);
+            // Mono: copy, then drop what is outside the range.
+            buf.copy_to_slice_interleaved(&mut chunk);
+            chunk.truncate(hi);
+            chunk.drain(..lo);
         } else if range.keep_channels {
             buf.copy_to_vecs_planar(&mut planes);
-            samples.reserve((hi - lo) * n_planes);
+            chunk.reserve((hi - lo) * n_planes);
             for i in lo..hi {
-                samples.extend(planes.iter().map(|p| p[i]));
+                chunk.extend(planes.iter().map(|p| p[i]));
             }
         } else {
             buf.copy_to_vecs_planar(&mut planes);
             let scale = 1.0 / n_planes as f32;
-            samples.extend((lo..hi).map(|i| planes.iter().map(|p| p[i]).sum::<f32>() * scale));
+            chunk.extend((lo..hi).map(|i| planes.iter().map(|p| p[i]).sum::<f32>() * scale));
+        }
+        if sink(&info, &chunk).is_break() {
+            break;
         }
     }
 
@@ -270,10 +314,9 @@ fn decode_source(
             length_s: frame_pos as f64 / f64::from(info.sample_rate),
         });
     }
-    Ok(Decoded {
+    Ok(DecodeEnd {
         info,
         total_frames: reached_end.then_some(frame_pos),
-        samples,
     })
 }
 

@@ -15,13 +15,14 @@ mod probe;
 mod resample;
 pub mod walk;
 
+use std::ops::ControlFlow;
 use std::path::Path;
 
 pub use decode::{decode, decode_bytes, Decoded, StreamInfo};
 pub use encode::{write_clip, ClipFormat};
 pub use error::{AudioError, Result};
-pub use probe::{probe, probe_all, FileInfo};
-pub use resample::resample;
+pub use probe::{probe, probe_all, probe_paths, FileInfo, Probed};
+pub use resample::{resample, StreamResampler};
 
 /// librosa's default sample rate.
 pub const DEFAULT_SAMPLE_RATE: u32 = 22050;
@@ -112,6 +113,73 @@ pub fn load(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Audio> {
     resampled(decoded, options)
 }
 
+/// What [`stream`] read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Streamed {
+    /// What the file was before mixing and resampling.
+    pub source: StreamInfo,
+    pub sample_rate: u32,
+    /// Samples handed out.
+    pub samples: u64,
+}
+
+/// [`load`]'s samples handed to `on_samples` in pieces as the file is decoded and resampled,
+/// never all in memory: the same samples in the same order, for files of any length.
+/// `on_samples` returns `Break` to stop early (the rest of the file is then not read).
+pub fn stream(
+    path: impl AsRef<Path>,
+    options: &LoadOptions,
+    mut on_samples: impl FnMut(&[f32]) -> ControlFlow<()>,
+) -> Result<Streamed> {
+    let path = path.as_ref();
+    let range = frame_range(path, options, false)?;
+    let mut resampler: Option<StreamResampler> = None;
+    let mut failure = None;
+    let mut handed = 0u64;
+    let mut stopped = false;
+    let mut emit = |s: &[f32]| {
+        handed += s.len() as u64;
+        on_samples(s)
+    };
+    let end = decode::decode_range_into(path, range, &mut |info, chunk| {
+        let resampler = match &mut resampler {
+            Some(r) => r,
+            None => {
+                let to = options.sr.unwrap_or(info.sample_rate);
+                match StreamResampler::new(info.sample_rate, to) {
+                    Ok(r) => resampler.insert(r),
+                    Err(e) => {
+                        failure = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                }
+            }
+        };
+        match resampler.push(chunk, &mut emit) {
+            Ok(ControlFlow::Continue(())) => ControlFlow::Continue(()),
+            Ok(ControlFlow::Break(())) => {
+                stopped = true;
+                ControlFlow::Break(())
+            }
+            Err(e) => {
+                failure = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if let (Some(resampler), false) = (resampler, stopped) {
+        let _ = resampler.finish(&mut emit)?;
+    }
+    Ok(Streamed {
+        sample_rate: options.sr.unwrap_or(end.info.sample_rate),
+        source: end.info,
+        samples: handed,
+    })
+}
+
 /// Every channel of a file at `sample_rate`, as `librosa.load(path, mono=False)` gives them.
 #[derive(Debug, Clone)]
 pub struct MultiChannelAudio {
@@ -142,29 +210,30 @@ pub fn load_channels(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Mu
 
 /// The frames `options` asks for, at the native rate: mixed to mono, or interleaved.
 fn decode_window(path: &Path, options: &LoadOptions, keep_channels: bool) -> Result<Decoded> {
+    decode::decode_range(path, frame_range(path, options, keep_channels)?)
+}
+
+/// The native-rate frames `options` asks for (its options checked).
+fn frame_range(
+    path: &Path,
+    options: &LoadOptions,
+    keep_channels: bool,
+) -> Result<decode::FrameRange> {
     options.check()?;
     if options.offset == 0.0 && options.duration.is_none() {
-        return decode::decode_range(
-            path,
-            decode::FrameRange {
-                keep_channels,
-                ..Default::default()
-            },
-        );
+        return Ok(decode::FrameRange {
+            keep_channels,
+            ..Default::default()
+        });
     }
     // The native rate is only known once the file is open: probe cheaply by decoding
     // nothing, then decode the window.
     let sr_native = native_rate(path)?;
-    let start = (options.offset * f64::from(sr_native)) as u64;
-    let len = options.duration.map(|d| (d * f64::from(sr_native)) as u64);
-    decode::decode_range(
-        path,
-        decode::FrameRange {
-            start,
-            len,
-            keep_channels,
-        },
-    )
+    Ok(decode::FrameRange {
+        start: (options.offset * f64::from(sr_native)) as u64,
+        len: options.duration.map(|d| (d * f64::from(sr_native)) as u64),
+        keep_channels,
+    })
 }
 
 /// `decoded` at the rate `options` asks for.

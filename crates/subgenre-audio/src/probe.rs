@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
 
+use crate::walk::{walk_audio, Skipped};
 use crate::{decode, Result, DEFAULT_SAMPLE_RATE};
 
 /// One audio file as [`probe`] found it. Serialises as the JSON object `subgenre info --json`
@@ -45,6 +46,25 @@ pub fn probe(path: &Path) -> Result<FileInfo> {
         duration_s: frames as f64 / sr as f64,
         samples_22050: (frames * u64::from(DEFAULT_SAMPLE_RATE)).div_ceil(sr),
     })
+}
+
+/// What [`probe_paths`] found: each file with its [`probe`], in walk order, and what the walk
+/// skipped.
+#[derive(Debug)]
+pub struct Probed {
+    pub results: Vec<(PathBuf, Result<FileInfo>)>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// The audio files under `paths` (see [`crate::walk`]), each probed, several at once on the
+/// current rayon pool.
+pub fn probe_paths(paths: &[PathBuf]) -> Probed {
+    let walked = walk_audio(paths);
+    let found = probe_all(&walked.files);
+    Probed {
+        results: walked.files.into_iter().zip(found).collect(),
+        skipped: walked.skipped,
+    }
 }
 
 /// [`probe`] of each file, several at once on the current rayon pool, in the order given.

@@ -817,7 +817,9 @@ fn melgrams_writes_one_png_per_clip_and_rejects_bad_settings() {
     let pngs = out.path().join("pngs");
     let pngs_s = pngs.to_str().expect("utf-8");
     let o = subgenre(
-        &["melgrams", "--route", "array", "--size", "32", "--out", pngs_s],
+        &[
+            "melgrams", "--route", "array", "--size", "32", "--out", pngs_s,
+        ],
         cache.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -831,7 +833,10 @@ fn melgrams_writes_one_png_per_clip_and_rejects_bad_settings() {
     for (args, needle) in [
         (vec!["melgrams", "--route", "svg", "--out", pngs_s], "svg"),
         (vec!["melgrams", "--size", "4", "--out", pngs_s], "size"),
-        (vec!["predict", "--min-confidence", "2", pngs_s], "min_confidence"),
+        (
+            vec!["predict", "--min-confidence", "2", pngs_s],
+            "min_confidence",
+        ),
     ] {
         let o = subgenre(&args, cache.path());
         assert!(!o.status.success(), "{args:?} should fail");

@@ -38,6 +38,7 @@ pub mod recipe;
 pub mod rhythm;
 pub mod spectral;
 pub mod stft;
+pub mod stream;
 pub mod window;
 
 pub use chroma::{chroma_stft, estimate_tuning, pitch_tuning, ChromaFilterbank, PitchTracker};
@@ -56,3 +57,4 @@ pub use spectral::{
     zero_crossing_rate, SpectralContrast,
 };
 pub use stft::{FftPrecision, PadMode, Spectrum, Stft, StftParams, Window};
+pub use stream::{MelFrames, TempoOnsets, TEMPO_LOOKAHEAD_FRAMES};

@@ -347,6 +347,29 @@ impl MelSpectrogram {
                 found: out.shape().to_vec(),
             });
         }
+        crate::error::check_finite(y)?;
+        self.for_each_frame_of_part(y, 0, 0..expected[1], |t, mel| {
+            out.column_mut(t)
+                .iter_mut()
+                .zip(mel)
+                .for_each(|(o, &v)| *o = v);
+        })
+    }
+
+    /// Mel frames `frames` of a signal that `part` holds only a piece of, the samples from
+    /// `part_start` on, as columns handed to `f(t, column)`: the columns
+    /// [`MelSpectrogram::compute`] gives of the whole signal (see
+    /// [`Stft::for_each_frame_of_part`] for what `part` must hold).
+    pub fn for_each_frame_of_part<F>(
+        &mut self,
+        part: &[f32],
+        part_start: usize,
+        frames: std::ops::Range<usize>,
+        mut f: F,
+    ) -> Result<()>
+    where
+        F: FnMut(usize, &[f32]),
+    {
         let Self {
             stft,
             filterbank,
@@ -355,7 +378,7 @@ impl MelSpectrogram {
             mel,
         } = self;
         let power = *power;
-        stft.for_each_frame(y, |t, spec| {
+        stft.for_each_frame_of_part(part, part_start, frames, |t, spec| {
             for (s, c) in spectrum.iter_mut().zip(spec) {
                 let m = complex64_abs(*c);
                 *s = if power == 2.0 {
@@ -367,12 +390,8 @@ impl MelSpectrogram {
                 };
             }
             filterbank.apply_frame(spectrum, mel);
-            out.column_mut(t)
-                .iter_mut()
-                .zip(mel.iter())
-                .for_each(|(o, &v)| *o = v);
-        })?;
-        Ok(())
+            f(t, mel);
+        })
     }
 
     /// Allocating version of [`MelSpectrogram::compute_into`].

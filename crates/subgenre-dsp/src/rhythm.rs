@@ -27,19 +27,24 @@ pub(crate) fn onset_strength_frames(
     for (t, o) in out.iter_mut().enumerate() {
         // out[t] = env[t - pad], env[j] = mean_m max(0, S[m, j + lag] - S[m, j]).
         *o = match t.checked_sub(pad) {
-            Some(j) if j + lag < n_frames => {
-                let cur = &s_db[(j + lag) * n_mels..(j + lag + 1) * n_mels];
-                let prev = &s_db[j * n_mels..(j + 1) * n_mels];
-                let sum: f64 = cur
-                    .iter()
-                    .zip(prev)
-                    .map(|(&a, &b)| f64::from((a - b).max(0.0)))
-                    .sum();
-                (sum / n_mels as f64) as f32
-            }
+            Some(j) if j + lag < n_frames => onset_of_frame_pair(
+                &s_db[(j + lag) * n_mels..(j + lag + 1) * n_mels],
+                &s_db[j * n_mels..(j + 1) * n_mels],
+            ),
             _ => 0.0,
         };
     }
+}
+
+/// The onset strength between two dB frames: the mean over bands of the rise, `max(0, cur -
+/// prev)`, summed in f64.
+pub(crate) fn onset_of_frame_pair(cur: &[f32], prev: &[f32]) -> f32 {
+    let sum: f64 = cur
+        .iter()
+        .zip(prev)
+        .map(|(&a, &b)| f64::from((a - b).max(0.0)))
+        .sum();
+    (sum / cur.len() as f64) as f32
 }
 
 /// `librosa.onset.onset_strength(S=s_db, n_fft=n_fft, hop_length=hop_length)` from a log-power

@@ -317,18 +317,38 @@ impl Stft {
     /// the windowed frame's real FFT, computed in f64 (librosa's f64 window promotes the float32
     /// frames) and rounded, or computed in f32 with [`FftPrecision::F32`]. No allocation happens
     /// here. Returns the number of frames.
-    pub fn for_each_frame<F>(&mut self, y: &[f32], mut f: F) -> Result<usize>
+    pub fn for_each_frame<F>(&mut self, y: &[f32], f: F) -> Result<usize>
     where
         F: FnMut(usize, &[Complex<f32>]),
     {
         check_finite(y)?;
         let n_frames = self.n_frames(y.len())?;
+        self.for_each_frame_of_part(y, 0, 0..n_frames, f)?;
+        Ok(n_frames)
+    }
+
+    /// Frames `frames` of the STFT of a signal that `part` holds only a piece of, the samples
+    /// from `part_start` on: the same spectra [`Stft::for_each_frame`] gives of the whole
+    /// signal, for signals that arrive in pieces. Every sample a frame covers must be in `part`
+    /// or lie outside the signal (where the padding is zeros, as here past `part`'s ends); the
+    /// caller checks that the samples are finite.
+    pub fn for_each_frame_of_part<F>(
+        &mut self,
+        part: &[f32],
+        part_start: usize,
+        frames: std::ops::Range<usize>,
+        mut f: F,
+    ) -> Result<()>
+    where
+        F: FnMut(usize, &[Complex<f32>]),
+    {
         let n_fft = self.params.n_fft;
         let pad = if self.params.center { n_fft / 2 } else { 0 };
         let fft_error = |_| invalid("n_fft", n_fft as f64, "FFT buffer size mismatch");
-        for t in 0..n_frames {
-            // Frame t covers padded[t*hop .. t*hop + n_fft]; padded[p] = y[p - pad].
-            let start = (t * self.hop) as isize - pad as isize;
+        for t in frames {
+            // Frame t covers padded[t*hop .. t*hop + n_fft]; padded[p] = y[p - pad], and
+            // y[i] = part[i - part_start].
+            let start = (t * self.hop) as isize - pad as isize - part_start as isize;
             match &mut self.plan {
                 Plan::F64 {
                     fft,
@@ -338,7 +358,7 @@ impl Stft {
                     scratch,
                     rounded,
                 } => {
-                    fill_frame(frame, window, y, start, f64::from);
+                    fill_frame(frame, window, part, start, f64::from);
                     fft.process_with_scratch(frame, spectrum, scratch)
                         .map_err(fft_error)?;
                     for (r, c) in rounded.iter_mut().zip(spectrum.iter()) {
@@ -353,14 +373,14 @@ impl Stft {
                     spectrum,
                     scratch,
                 } => {
-                    fill_frame(frame, window, y, start, |v| v);
+                    fill_frame(frame, window, part, start, |v| v);
                     fft.process_with_scratch(frame, spectrum, scratch)
                         .map_err(fft_error)?;
                     f(t, spectrum);
                 }
             }
         }
-        Ok(n_frames)
+        Ok(())
     }
 
     /// Magnitude or power spectrogram of `y` written into `out` (shape `[1 + n_fft/2, n_frames]`,

@@ -42,6 +42,9 @@ pub enum LibraryError {
         #[source]
         source: std::io::Error,
     },
+    /// The paths given to a scan hold no audio file (and nothing skipped either).
+    #[error("no audio files under the given paths")]
+    NoAudioFiles,
     /// No home folder to put the default library in.
     #[error("no place for the default library: neither XDG_DATA_HOME nor HOME is set")]
     NoDataFolder,

@@ -15,6 +15,7 @@ use subgenre_core::Fnv1a;
 /// rescan does not take a tagged file for a changed one. FNV is not collision-proof, but a
 /// hash match only ever moves a track whose old file is gone, with the same size.
 pub fn content_hash(path: &Path) -> io::Result<u64> {
+    subgenre_audio::walk::regular_file(path)?;
     let mut file = File::open(path)?;
     let mut hasher = Fnv1a::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -29,7 +30,7 @@ pub fn content_hash(path: &Path) -> io::Result<u64> {
 
 /// Size in bytes and modification time (ns since the Unix epoch; before it, negative).
 pub(crate) fn size_and_mtime(path: &Path) -> io::Result<(u64, i64)> {
-    let meta = std::fs::metadata(path)?;
+    let meta = subgenre_audio::walk::regular_file(path)?;
     let modified = meta.modified()?;
     let ns = match modified.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
+use subgenre_audio::walk::Skipped;
 use subgenre_core::TrackPrediction;
 
 use crate::analyser::{Analyser, ModelId};
@@ -116,6 +117,9 @@ pub struct ScanReport {
     pub known_failures: usize,
     /// Tracks removed because their files are gone (with `prune`).
     pub pruned: usize,
+    /// Paths the folder walk left out: links to folders already walked (loops), second paths
+    /// to one file, named pipes and other files that are not regular ones.
+    pub skipped: Vec<Skipped>,
 }
 
 /// What the library knew of a path before the scan.
@@ -180,11 +184,12 @@ pub fn scan(
         .iter()
         .map(|r| std::fs::canonicalize(r).map_err(|e| LibraryError::io(r, e)))
         .collect::<Result<Vec<_>>>()?;
-    let mut seen_paths = HashSet::new();
-    let files: Vec<PathBuf> = subgenre_audio::walk::audio_files(&roots)
-        .into_iter()
-        .filter(|p| seen_paths.insert(p.clone()))
-        .collect();
+    let walked = subgenre_audio::walk::walk_audio(&roots);
+    if walked.files.is_empty() && walked.skipped.is_empty() && !options.prune {
+        return Err(LibraryError::NoAudioFiles);
+    }
+    let seen_paths: HashSet<PathBuf> = walked.files.iter().cloned().collect();
+    let files = walked.files;
     library.write(|tx| {
         tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('model_name', ?1), ('model_version', ?2)",
@@ -194,6 +199,7 @@ pub fn scan(
 
     let mut report = ScanReport {
         seen: files.len(),
+        skipped: walked.skipped,
         ..ScanReport::default()
     };
     let (jobs, candidates) = plan(library, files, &seen_paths, &model, &mut report)?;

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde_json::json;
+use subgenre_audio::walk::Skipped;
+use subgenre_core::reason_about;
 
 use crate::catalogue::{keyed_audio_files, Journal, Shard};
 use crate::{PredictError, PredictOptions, Predictor, Result, TrackPrediction};
@@ -80,6 +82,8 @@ pub struct BatchOutcome {
     pub tracks: Vec<TrackPrediction>,
     /// (path, reason) of the files that failed, in file order.
     pub failures: Vec<(String, String)>,
+    /// Paths the folder walk left out (loops, second paths to one file, pipes, ...).
+    pub skipped: Vec<Skipped>,
     pub resumed: Option<Resumed>,
 }
 
@@ -99,12 +103,15 @@ pub fn predict_batch(
     settings: &BatchSettings,
     on_event: impl Fn(BatchEvent<'_>) + Sync,
 ) -> Result<BatchOutcome> {
-    let mut files: Vec<PathBuf> = keyed_audio_files(&settings.paths)
+    let (keyed, skipped) = keyed_audio_files(&settings.paths);
+    let mut files: Vec<PathBuf> = keyed
         .into_iter()
         .filter(|(_, key)| settings.shard.is_none_or(|s| s.holds(key)))
         .map(|(file, _)| file)
         .collect();
-    if files.is_empty() {
+    // A skipped path is no audio file of ours, but it was asked for: say so rather than
+    // "no audio files" when nothing else is left.
+    if files.is_empty() && skipped.is_empty() {
         return Err(PredictError::NoAudioFiles {
             shard: settings.shard,
         });
@@ -165,13 +172,14 @@ pub fn predict_batch(
     for (path, result) in files.iter().zip(results) {
         match result {
             Ok(t) => tracks.push(t),
-            Err(e) => failures.push((path.display().to_string(), e.to_string())),
+            Err(e) => failures.push((path.display().to_string(), reason_about(path, &e))),
         }
     }
     Ok(BatchOutcome {
         files: files.len(),
         tracks,
         failures,
+        skipped,
         resumed,
     })
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::{PredictError, Result};
+use subgenre_audio::walk::{Skipped, Walker};
 
 /// The `index`-th of `count` parts of a file list (`I/N` on the command line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,13 +60,15 @@ impl fmt::Display for Shard {
     }
 }
 
-/// The audio files under `paths` (files as given, folders walked recursively, sorted), each
-/// with its shard key: its path relative to the folder given (`/`-separated), or its file
-/// name when the file itself was given.
-pub fn keyed_audio_files(paths: &[PathBuf]) -> Vec<(PathBuf, String)> {
+/// The audio files under `paths` (files as given, folders walked recursively, sorted; see
+/// [`subgenre_audio::walk`]), each with its shard key: its path relative to the folder given
+/// (`/`-separated), or its file name when the file itself was given; and the paths the walk
+/// skipped.
+pub fn keyed_audio_files(paths: &[PathBuf]) -> (Vec<(PathBuf, String)>, Vec<Skipped>) {
     let mut out = Vec::new();
+    let mut walker = Walker::audio();
     for root in paths {
-        for file in subgenre_audio::walk::audio_files(std::slice::from_ref(root)) {
+        for file in walker.add(root) {
             let rel = if root.is_dir() {
                 file.strip_prefix(root).unwrap_or(&file).to_path_buf()
             } else {
@@ -79,7 +82,7 @@ pub fn keyed_audio_files(paths: &[PathBuf]) -> Vec<(PathBuf, String)> {
             out.push((file, key));
         }
     }
-    out
+    (out, walker.into_skipped())
 }
 
 /// One line per finished file, appended as each finishes: a track object, or

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use crate::batch::BatchOutcome;
 use crate::{timeline_png, PredictError, Predictor, Result, TrackPrediction};
 
 /// Where the model came from and what it is, as the JSON document's `model`.
@@ -20,22 +21,21 @@ pub fn model_summary(predictor: &Predictor) -> serde_json::Value {
     })
 }
 
-/// `subgenre predict --json`'s document: `model`, `classes`, `tracks` (each as
-/// [`TrackPrediction`] serialises) and `errors` (`{path, reason}` per `failures` entry).
-pub fn predictions_document(
-    predictor: &Predictor,
-    tracks: &[TrackPrediction],
-    failures: &[(String, String)],
-) -> serde_json::Value {
-    let errors: Vec<_> = failures
+/// `subgenre predict --json`'s document of a batch: `model`, `classes`, `tracks` (each as
+/// [`TrackPrediction`] serialises), `errors` (`{path, reason}` per failed file) and `skipped`
+/// (`{path, reason}` per path the folder walk left out).
+pub fn predictions_document(predictor: &Predictor, outcome: &BatchOutcome) -> serde_json::Value {
+    let errors: Vec<_> = outcome
+        .failures
         .iter()
         .map(|(p, reason)| json!({"path": p, "reason": reason}))
         .collect();
     json!({
         "model": model_summary(predictor),
         "classes": predictor.spec().classes,
-        "tracks": tracks,
+        "tracks": outcome.tracks,
         "errors": errors,
+        "skipped": outcome.skipped,
     })
 }
 

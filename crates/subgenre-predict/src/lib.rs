@@ -17,7 +17,9 @@
 pub mod batch;
 pub mod catalogue;
 pub mod documents;
+pub mod embed;
 mod input;
+mod stream;
 mod windows;
 
 use std::path::{Path, PathBuf};
@@ -70,6 +72,15 @@ pub enum PredictError {
     Model(#[from] subgenre_cnn::CnnError),
     #[error(transparent)]
     Eval(#[from] subgenre_eval::EvalError),
+    #[error(transparent)]
+    Musicnn(#[from] subgenre_cnn::pretrained::musicnn::MusicnnError),
+    /// musicnn cannot take a file's signal (under its minimum length, say).
+    #[error("{}: {source}", path.display())]
+    Embed {
+        path: PathBuf,
+        #[source]
+        source: subgenre_cnn::pretrained::musicnn::MusicnnError,
+    },
     #[error("{model}: {reason}")]
     UnsupportedModel { model: String, reason: String },
     #[error("invalid option {name} = {value}: {reason}")]
@@ -159,6 +170,16 @@ impl Predictor {
         Self::new(Ensemble::new(members)?, "embedded")
     }
 
+    /// The models saved at `models`, averaged ([`Predictor::from_files`]), or the shipped
+    /// ones ([`Predictor::embedded`]) when `models` is empty: what a `--model` option means.
+    pub fn load(models: &[PathBuf]) -> Result<Self> {
+        if models.is_empty() {
+            Self::embedded()
+        } else {
+            Self::from_files(models)
+        }
+    }
+
     /// A model saved by `subgenre train`.
     pub fn from_file(path: &Path) -> Result<Self> {
         Self::from_files(std::slice::from_ref(&path.to_path_buf()))
@@ -224,10 +245,13 @@ impl Predictor {
         &self.name
     }
 
-    /// Classify an audio file of any length and supported format.
+    /// Classify an audio file of any length and supported format. The file is decoded,
+    /// resampled and classified as it is read, so memory stays bounded however long it is
+    /// (an hour-long mix as a three-minute track); the result is
+    /// [`Predictor::predict_samples`]'s of the loaded samples (the tempo of a track over ten
+    /// minutes may differ slightly, see [`subgenre_dsp::TempoOnsets`]).
     pub fn predict_file(&self, path: &Path, options: &PredictOptions) -> Result<TrackPrediction> {
-        let audio = subgenre_audio::load(path, &subgenre_audio::LoadOptions::default())?;
-        self.predict_samples(path, &audio.samples, options)
+        stream::predict_streamed(self, path, options)
     }
 
     /// What the models see of a track: the sample offset of each 8 s window (one every
@@ -273,6 +297,8 @@ impl Predictor {
     }
 
     /// Classify mono samples at 22 050 Hz (`path` only names the track in the result).
+    /// [`Predictor::predict_file`] gives the same result for a file without holding its
+    /// samples.
     pub fn predict_samples(
         &self,
         path: &Path,
@@ -280,20 +306,55 @@ impl Predictor {
         options: &PredictOptions,
     ) -> Result<TrackPrediction> {
         let TrackWindows { starts, inputs } = self.windows(samples, options.hop_s)?;
-        let sr = f64::from(SAMPLE_RATE);
-        let short = samples.len() < CLIP_SAMPLES;
-        let batch = options.batch_size.max(1);
-        let (probs, embedding) = if options.embedding {
-            let (probs, embedded) = self.models.predict_proba_embedded(&inputs, batch)?;
-            (probs, Some(mean_rows(&embedded)))
+        let mut scored = Scored::default();
+        self.score(&inputs, options, &mut scored)?;
+        let tempo_bpm = if options.tempo {
+            Some(track_tempo(samples)?)
         } else {
-            (self.models.predict_proba(&inputs, batch)?, None)
+            None
         };
+        Ok(self.summarise(path, samples.len(), &starts, scored, tempo_bpm, options))
+    }
+
+    /// The windows' probabilities (and embeddings, if asked for) appended to `scored`.
+    /// Results do not depend on how the windows are grouped into calls as long as every
+    /// call but the last has a multiple of `options.batch_size` windows.
+    fn score(
+        &self,
+        inputs: &[Vec<f32>],
+        options: &PredictOptions,
+        scored: &mut Scored,
+    ) -> Result<()> {
+        let batch = options.batch_size.max(1);
+        if options.embedding {
+            let (probs, embedded) = self.models.predict_proba_embedded(inputs, batch)?;
+            scored.probs.extend(probs);
+            scored.embedded.extend(embedded);
+        } else {
+            scored
+                .probs
+                .extend(self.models.predict_proba(inputs, batch)?);
+        }
+        Ok(())
+    }
+
+    /// The track's result from its windows' scores.
+    fn summarise(
+        &self,
+        path: &Path,
+        n_samples: usize,
+        starts: &[usize],
+        scored: Scored,
+        tempo_bpm: Option<f64>,
+        options: &PredictOptions,
+    ) -> TrackPrediction {
+        let sr = f64::from(SAMPLE_RATE);
         let classes = self.spec().classes.clone();
         let k = classes.len();
+        let embedding = options.embedding.then(|| mean_rows(&scored.embedded));
         let windows: Vec<Window> = starts
             .iter()
-            .zip(probs)
+            .zip(scored.probs)
             .map(|(&start, probs)| Window {
                 start_s: start as f64 / sr,
                 end_s: (start + CLIP_SAMPLES) as f64 / sr,
@@ -315,12 +376,7 @@ impl Predictor {
             Some(p) if confidence < p => UNCERTAIN.to_string(),
             _ => classes[best].clone(),
         };
-        let tempo_bpm = if options.tempo {
-            Some(track_tempo(samples)?)
-        } else {
-            None
-        };
-        Ok(TrackPrediction {
+        TrackPrediction {
             path: path.to_path_buf(),
             classes,
             label,
@@ -328,12 +384,20 @@ impl Predictor {
             mean_probs,
             shares,
             tempo_bpm,
-            short,
-            duration_s: samples.len() as f64 / sr,
+            short: n_samples < CLIP_SAMPLES,
+            duration_s: n_samples as f64 / sr,
             windows,
             embedding,
-        })
+        }
     }
+}
+
+/// The windows' model outputs so far.
+#[derive(Debug, Default)]
+struct Scored {
+    probs: Vec<Vec<f32>>,
+    /// Per window, when embeddings are asked for.
+    embedded: Vec<Vec<f32>>,
 }
 
 /// The element-wise mean of equal-length rows (empty for no rows).

@@ -19,7 +19,7 @@
 //! 100 joined tracks no label and no BPM moved, nor any probability by 0.0005 (BENCHMARKS.md,
 //! "Prediction on this VM, float32 spectrograms").
 
-use ndarray::s;
+use ndarray::{s, ArrayView2};
 use rayon::prelude::*;
 use subgenre_dsp::{db_relative_to_max, power_to_db_inplace, DbRef, FftPrecision, AMIN, TOP_DB};
 use subgenre_extract::mel::{CLIP_SAMPLES, HOP_LENGTH, SAMPLE_RATE};
@@ -28,7 +28,7 @@ use subgenre_extract::{db_mel, model_input, InputRoute, MelVariant};
 use crate::{PredictError, Result};
 
 /// Spectrogram frames of one 8 s window (librosa's centred frames: 1 + samples / hop).
-const WINDOW_FRAMES: usize = 1 + CLIP_SAMPLES / HOP_LENGTH;
+pub(crate) const WINDOW_FRAMES: usize = 1 + CLIP_SAMPLES / HOP_LENGTH;
 
 /// What the models and the tempo need of a track.
 #[derive(Debug, Clone)]
@@ -44,17 +44,10 @@ pub struct TrackWindows {
 /// samples (the spectrogram's frame grid); or a single window at 0 (to be zero-padded) when
 /// the track is shorter than 8 s.
 pub fn window_starts(n_samples: usize, hop_s: f64) -> Result<Vec<usize>> {
-    if !(hop_s.is_finite() && hop_s >= 0.05) {
-        return Err(PredictError::InvalidOption {
-            name: "hop",
-            value: hop_s.to_string(),
-            reason: "must be at least 0.05 seconds",
-        });
-    }
+    let hop = window_hop(hop_s)?;
     if n_samples < CLIP_SAMPLES {
         return Ok(vec![0]);
     }
-    let hop = ((hop_s * f64::from(SAMPLE_RATE)).round() as usize).max(1);
     let last_frame = (n_samples - CLIP_SAMPLES) / HOP_LENGTH;
     let mut starts: Vec<usize> = (0..=n_samples - CLIP_SAMPLES)
         .step_by(hop)
@@ -67,9 +60,21 @@ pub fn window_starts(n_samples: usize, hop_s: f64) -> Result<Vec<usize>> {
     Ok(starts)
 }
 
+/// Samples between the nominal starts of windows `hop_s` seconds apart (at least 0.05 s).
+pub(crate) fn window_hop(hop_s: f64) -> Result<usize> {
+    if !(hop_s.is_finite() && hop_s >= 0.05) {
+        return Err(PredictError::InvalidOption {
+            name: "hop",
+            value: hop_s.to_string(),
+            reason: "must be at least 0.05 seconds",
+        });
+    }
+    Ok(((hop_s * f64::from(SAMPLE_RATE)).round() as usize).max(1))
+}
+
 /// The spectrogram plan of a track's windows: the clip path's `variant` settings with a
 /// float32 FFT (see the module's note).
-fn window_spectrogram(variant: MelVariant) -> Result<subgenre_dsp::MelSpectrogram> {
+pub(crate) fn window_spectrogram(variant: MelVariant) -> Result<subgenre_dsp::MelSpectrogram> {
     Ok(variant.params().precision(FftPrecision::F32).build()?)
 }
 
@@ -84,18 +89,13 @@ pub fn track_windows(
     hop_s: f64,
 ) -> Result<TrackWindows> {
     let starts = window_starts(samples.len(), hop_s)?;
-    let mut spec = window_spectrogram(variant)?;
     if samples.len() < CLIP_SAMPLES {
-        // One zero-padded window, as the models were trained on whole 8 s clips.
-        let mut padded = samples.to_vec();
-        padded.resize(CLIP_SAMPLES, 0.0);
-        let input = model_input(&db_mel(&mut spec, &padded)?, variant, route, size);
         return Ok(TrackWindows {
             starts,
-            inputs: vec![input],
+            inputs: vec![padded_window_input(samples, variant, route, size)?],
         });
     }
-    let power = spec.compute(samples)?;
+    let power = window_spectrogram(variant)?.compute(samples)?;
     // The logarithm once per track: each value's dB relative to 1 serves every window over it
     // (two at the default hop), and only the reference (the window's maximum) differs.
     let mut track_db = power.clone();
@@ -104,12 +104,48 @@ pub fn track_windows(
         .par_iter()
         .map(|&start| {
             let frames = s![.., start / HOP_LENGTH..start / HOP_LENGTH + WINDOW_FRAMES];
-            let s_db =
-                db_relative_to_max(power.slice(frames), track_db.slice(frames), AMIN, TOP_DB)?;
-            Ok(model_input(&s_db, variant, route, size))
+            window_input(
+                power.slice(frames),
+                track_db.slice(frames),
+                variant,
+                route,
+                size,
+            )
         })
         .collect::<Result<_>>()?;
     Ok(TrackWindows { starts, inputs })
+}
+
+/// The model input of a track shorter than a window: the track zero-padded to 8 s, as the
+/// models were trained on whole clips.
+pub(crate) fn padded_window_input(
+    samples: &[f32],
+    variant: MelVariant,
+    route: InputRoute,
+    size: usize,
+) -> Result<Vec<f32>> {
+    let mut padded = samples.to_vec();
+    padded.resize(CLIP_SAMPLES, 0.0);
+    let mut spec = window_spectrogram(variant)?;
+    Ok(model_input(
+        &db_mel(&mut spec, &padded)?,
+        variant,
+        route,
+        size,
+    ))
+}
+
+/// A window's model input from its frames of the track's spectrogram: their power and each
+/// value's dB relative to 1.
+pub(crate) fn window_input(
+    power: ArrayView2<f32>,
+    db: ArrayView2<f32>,
+    variant: MelVariant,
+    route: InputRoute,
+    size: usize,
+) -> Result<Vec<f32>> {
+    let s_db = db_relative_to_max(power, db, AMIN, TOP_DB)?;
+    Ok(model_input(&s_db, variant, route, size))
 }
 
 /// `librosa.feature.tempo(y=y, sr=22050)`: onset strength of the dB mel spectrogram
@@ -122,7 +158,13 @@ pub fn track_tempo(samples: &[f32]) -> Result<f64> {
         .as_slice()
         .map(<[f32]>::to_vec)
         .unwrap_or_else(|| envelope.to_vec());
-    Ok(subgenre_dsp::TempoEstimator::new(sr, HOP_LENGTH)?.estimate(&envelope)?)
+    tempo_of_envelope(&envelope)
+}
+
+/// The tempo (BPM) of a track's onset envelope (hop 512 at 22 050 Hz).
+pub(crate) fn tempo_of_envelope(envelope: &[f32]) -> Result<f64> {
+    let sr = f64::from(SAMPLE_RATE);
+    Ok(subgenre_dsp::TempoEstimator::new(sr, HOP_LENGTH)?.estimate(envelope)?)
 }
 
 #[cfg(test)]

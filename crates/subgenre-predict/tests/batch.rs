@@ -71,9 +71,12 @@ fn a_batch_journals_every_file_and_resumes_where_it_stopped() {
         .is_some_and(|p| p.ends_with("broken.mp3")));
     assert_eq!(error.as_object().map(|o| o.len()), Some(2), "{error}");
 
-    let doc = predictions_document(&predictor, &outcome.tracks, &outcome.failures);
+    let doc = predictions_document(&predictor, &outcome);
     assert_eq!(doc["tracks"].as_array().map(Vec::len), Some(3));
     assert_eq!(doc["errors"][0]["path"], outcome.failures[0].0.as_str());
+    let reason = doc["errors"][0]["reason"].as_str().unwrap_or_default();
+    assert!(!reason.contains("broken.mp3"), "the path once: {reason}");
+    assert_eq!(doc["skipped"].as_array().map(Vec::len), Some(0));
     assert_eq!(doc["model"]["source"], "embedded");
 
     // Resumed: nothing left; with retry_errors, only the broken file again.

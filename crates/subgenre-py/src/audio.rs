@@ -65,7 +65,9 @@ pub fn load<'py>(
 /// (default: all cores).
 ///
 /// Returns `(arrays, errors)`: `{path: y}` for every file that loaded (float32, mono, at
-/// `sr`) and `{path: reason}` for every one that did not. A bad file never raises.
+/// `sr`) and `{path: reason}` for every one that did not, and for every path the folder walk
+/// skipped (`"skipped: ..."`: a link to a folder already walked, a second path to one file, a
+/// named pipe). A bad file never raises.
 #[pyfunction]
 #[pyo3(signature = (paths, *, sr=Some(22050), jobs=None))]
 pub fn load_many<'py>(
@@ -74,8 +76,9 @@ pub fn load_many<'py>(
     sr: Option<u32>,
     jobs: Option<usize>,
 ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
-    let results = detached(py, || {
-        let files = subgenre_audio::walk::audio_files(&paths.0);
+    let (results, skipped) = detached(py, || {
+        let walked = subgenre_audio::walk::walk_audio(&paths.0);
+        let files = walked.files;
         let pool = pool(jobs)?;
         let opts = options(sr, 0.0, None);
         let loaded: Vec<(PathBuf, Outcome<Vec<f32>>)> = pool.install(|| {
@@ -89,7 +92,7 @@ pub fn load_many<'py>(
                 })
                 .collect()
         });
-        Ok(loaded)
+        Ok((loaded, walked.skipped))
     })?;
     let arrays = PyDict::new(py);
     let errors = PyDict::new(py);
@@ -105,6 +108,10 @@ pub fn load_many<'py>(
                 failed.insert(key, other.message());
             }
         }
+    }
+    for skipped in skipped {
+        let reason = format!("skipped: {}", skipped.reason);
+        failed.insert(skipped.path.display().to_string(), reason);
     }
     for (path, reason) in failed {
         errors.set_item(path, reason)?;

@@ -22,7 +22,7 @@ fn into_c_order<T: Clone, D: Dimension>(a: Array<T, D>) -> Vec<T> {
     }
 }
 
-fn reshaped<'py, T: Element, const N: usize>(
+pub(crate) fn reshaped<'py, T: Element, const N: usize>(
     py: Python<'py>,
     data: Vec<T>,
     shape: [usize; N],

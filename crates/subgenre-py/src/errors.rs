@@ -54,13 +54,8 @@ impl From<RustAudioError> for Failure {
         match (&e, e.path()) {
             (RustAudioError::InvalidOption { .. }, _) => Failure::Argument(e.to_string()),
             (_, Some(path)) => {
+                let reason = subgenre_core::reason_about(path, &e);
                 let path = path.display().to_string();
-                let text = e.to_string();
-                // The Rust messages start with "<path>: "; `reason` is the rest.
-                let reason = text
-                    .strip_prefix(&format!("{path}: "))
-                    .unwrap_or(&text)
-                    .to_string();
                 Failure::Audio { path, reason }
             }
             (_, None) => Failure::Other(e.to_string()),
@@ -103,6 +98,12 @@ impl From<PredictError> for Failure {
             PredictError::Model(_) | PredictError::UnsupportedModel { .. } => {
                 Failure::Model(e.to_string())
             }
+            // A signal musicnn cannot take (empty, NaN, under a second).
+            PredictError::Musicnn(m) => Failure::Argument(m.to_string()),
+            PredictError::Embed { path, source } => Failure::Audio {
+                path: path.display().to_string(),
+                reason: source.to_string(),
+            },
             other => Failure::Other(other.to_string()),
         }
     }

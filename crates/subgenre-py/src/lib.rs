@@ -12,6 +12,7 @@ mod data;
 mod errors;
 mod events;
 mod feature;
+mod musicnn;
 mod predict;
 mod study;
 mod threads;
@@ -42,6 +43,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(feature::zero_crossing_rate, m)?)?;
     m.add_function(wrap_pyfunction!(feature::onset_strength, m)?)?;
     m.add_function(wrap_pyfunction!(feature::tempo, m)?)?;
+    m.add_function(wrap_pyfunction!(musicnn::musicnn, m)?)?;
     m.add_function(wrap_pyfunction!(study::study_features, m)?)?;
     m.add_function(wrap_pyfunction!(study::features_table, m)?)?;
     m.add_function(wrap_pyfunction!(data::dataset_stats, m)?)?;

@@ -64,16 +64,13 @@ impl Predictor {
         let chosen = models.clone();
         detached(py, move || {
             let pool = pool(jobs)?;
-            let inner = match &chosen {
-                None => subgenre_predict::Predictor::embedded()?,
-                Some(paths) if paths.is_empty() => {
-                    return Err(bad_argument(
-                        "models",
-                        "give at least one model file, or None",
-                    ))
-                }
-                Some(paths) => subgenre_predict::Predictor::from_files(paths)?,
-            };
+            if chosen.as_ref().is_some_and(Vec::is_empty) {
+                return Err(bad_argument(
+                    "models",
+                    "give at least one model file, or None",
+                ));
+            }
+            let inner = subgenre_predict::Predictor::load(chosen.as_deref().unwrap_or_default())?;
             Ok(Self {
                 inner,
                 pool,
@@ -93,6 +90,23 @@ impl Predictor {
     #[getter]
     fn members(&self) -> Vec<String> {
         self.inner.models().names().to_vec()
+    }
+
+    /// One layer of a pretrained musicnn network over an audio file: `{"model", "layer",
+    /// "rows": [rows, width], "mean": [width]}`, a row per 3 s patch (per frame for the
+    /// per-frame layers), `mean` the file's embedding.
+    ///
+    /// This runs musicnn (`model`: "MSD_musicnn" or "MTT_musicnn"; `layer` as
+    /// `subgenre.musicnn` names them, default "max_pool"), not this Predictor's own networks.
+    #[pyo3(signature = (path, *, model="MSD_musicnn", layer="max_pool"))]
+    fn embed<'py>(
+        &self,
+        py: Python<'py>,
+        path: PathBuf,
+        model: &str,
+        layer: &str,
+    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        crate::musicnn::embed_path(py, path, model, layer)
     }
 
     /// Predict an audio file (any format `subgenre.load` reads).

@@ -69,3 +69,40 @@ def test_load_many_returns_good_arrays_and_lists_bad(tmp_path, bad_files):
     assert all(isinstance(r, str) and r for r in errors.values())
     with pytest.raises(ValueError, match="jobs"):
         subgenre.load_many(tmp_path, jobs=0)
+
+
+def _load_many_in_a_child(folder, seconds):
+    """load_many(folder) in a child process, killed after `seconds` (a hang fails the test
+    instead of stalling the run)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys, subgenre\n"
+        "arrays, errors = subgenre.load_many(sys.argv[1], jobs=2)\n"
+        "print(json.dumps({'arrays': sorted(arrays), 'errors': errors}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True,
+                          text=True, timeout=seconds)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_load_many_on_loops_links_and_pipes(tmp_path):
+    import os
+
+    clip = demo_clips()[0]
+    (tmp_path / "sub" / "album.mp3").mkdir(parents=True)
+    (tmp_path / "a.mp3").write_bytes(clip.read_bytes())
+    (tmp_path / "sub" / "album.mp3" / "b.mp3").write_bytes(clip.read_bytes())  # a copy
+    os.symlink("..", tmp_path / "sub" / "loop")
+    os.symlink(tmp_path / "a.mp3", tmp_path / "sub" / "same.mp3")
+    os.mkfifo(tmp_path / "x.mp3")
+    found = _load_many_in_a_child(tmp_path, 120)
+    # Each real file once (the copy is a file of its own), under its first path.
+    assert found["arrays"] == [str(tmp_path / "a.mp3"), str(tmp_path / "sub/album.mp3/b.mp3")]
+    errors = found["errors"]
+    assert errors[str(tmp_path / "x.mp3")].startswith("skipped: a named pipe"), errors
+    assert "walked once" in errors[str(tmp_path / "sub" / "loop")], errors
+    assert "same file" in errors[str(tmp_path / "sub" / "same.mp3")], errors

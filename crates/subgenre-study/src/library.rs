@@ -27,6 +27,15 @@ impl LibraryAnalyser {
         Ok(Self::new(predictor, ModelId::new("embedded", hash.hex())))
     }
 
+    /// Models saved by `train`, averaged, or the shipped ones when `models` is empty.
+    pub fn load(models: &[PathBuf]) -> Result<Self> {
+        if models.is_empty() {
+            Self::embedded()
+        } else {
+            Self::from_files(models)
+        }
+    }
+
     /// Models saved by `train`, averaged.
     pub fn from_files(paths: &[PathBuf]) -> Result<Self> {
         let mut hash = subgenre_core::Fnv1a::new();
@@ -67,6 +76,6 @@ impl Analyser for LibraryAnalyser {
 
     fn analyse(&self, path: &Path) -> std::result::Result<TrackPrediction, AnalysisError> {
         subgenre_cnn::with_threads(1, || self.predictor.predict_file(path, &self.options))
-            .map_err(|e| AnalysisError::new(e.to_string()))
+            .map_err(|e| AnalysisError::new(subgenre_core::reason_about(path, &e)))
     }
 }

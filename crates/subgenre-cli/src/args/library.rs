@@ -26,7 +26,8 @@ pub struct LibraryArgs {
 pub enum LibraryCommand {
     /// Analyse new and changed audio files under the folders into the database.
     Scan {
-        /// Folders (walked recursively) or files.
+        /// Folders (walked recursively; each real folder and file once, links followed, loops,
+        /// second paths to one file and named pipes skipped and listed) or files.
         #[arg(value_name = "DIR", required = true)]
         paths: Vec<PathBuf>,
         /// Remove tracks whose files are gone.

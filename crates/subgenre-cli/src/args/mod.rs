@@ -74,6 +74,9 @@ pub enum Command {
     Transfer(TransferArgs),
     /// Classify tracks of any length: 8 s windows, a timeline per track and a track label.
     Predict(PredictArgs),
+    /// musicnn's layers over audio files (per 3 s patch and the file's mean): the pretrained
+    /// MSD_musicnn or MTT_musicnn network, converted from the musicnn 0.1.0 wheel.
+    Embed(EmbedArgs),
     /// About the shipped model (or a saved one): what it is and how it was trained.
     #[command(subcommand)]
     Model(ModelCommand),
@@ -156,6 +159,31 @@ pub struct ClipArgs {
 pub enum ClipFormatArg {
     Wav,
     Flac,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// Audio files or folders (walked recursively, as `predict` walks them).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The network: MSD_musicnn (Million Song Dataset tags) or MTT_musicnn (MagnaTagATune).
+    #[arg(long, default_value = "MSD_musicnn", value_name = "NAME")]
+    pub model: subgenre_predict::embed::MusicnnModel,
+    /// The layer: taggram (50 tag probabilities), timbral, temporal, cnn1, cnn2, cnn3 (per
+    /// frame), mean_pool, max_pool (753 values a patch) or penultimate (200).
+    #[arg(long, default_value = "max_pool", value_name = "LAYER")]
+    pub layer: subgenre_predict::embed::MusicnnLayer,
+    /// Write {model, layer, width, tags, files: [{path, rows, mean, values}], errors} as JSON
+    /// ("-": stdout).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write each file's rows as DIR/<name>.npy ([rows, width] float32) and its mean as
+    /// DIR/<name>.mean.npy.
+    #[arg(long, value_name = "DIR")]
+    pub npy: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -380,7 +408,10 @@ pub struct EvaluateArgs {
 
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// Audio files or folders (walked recursively): MP3, WAV, FLAC, OGG, AAC/M4A.
+    /// Audio files or folders: MP3, WAV, FLAC, OGG, AAC/M4A. Folders are walked recursively,
+    /// each real folder and file once (a link loop, a second path to one file and anything not a
+    /// regular file, such as a named pipe, is skipped and listed at the end). Any length: a file
+    /// is classified as it is decoded, in bounded memory.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
     /// A model saved by `subgenre train`. Repeat it to average several (they must share classes

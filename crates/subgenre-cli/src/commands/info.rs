@@ -1,12 +1,12 @@
-//! `subgenre info`: what audio files are, as subgenre-audio's [`probe_all`] finds them.
+//! `subgenre info`: what audio files are, as subgenre-audio's [`probe_paths`] finds them.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use serde::Serialize;
-use subgenre_audio::probe_all;
+use subgenre_audio::probe_paths;
 
-use super::{thread_pool, walk_audio};
+use super::thread_pool;
 use crate::args::InfoArgs;
 
 /// The `--json` line of a file that could not be read.
@@ -17,15 +17,18 @@ struct FileError {
 }
 
 pub fn run(args: InfoArgs) -> Result<ExitCode> {
-    let files = walk_audio(&args.paths);
+    let probed = thread_pool(args.jobs)?.install(|| probe_paths(&args.paths));
+    for skipped in &probed.skipped {
+        eprintln!("{skipped}");
+    }
+    let results = &probed.results;
     anyhow::ensure!(
-        !files.is_empty(),
+        !results.is_empty(),
         "no audio files found under the given paths"
     );
-    let results = thread_pool(args.jobs)?.install(|| probe_all(&files));
-    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let ok = results.iter().filter(|(_, r)| r.is_ok()).count();
     if args.json {
-        for (path, r) in files.iter().zip(&results) {
+        for (path, r) in results {
             let line = match r {
                 Ok(info) => serde_json::to_string(info)?,
                 Err(e) => serde_json::to_string(&FileError {
@@ -40,7 +43,7 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
             "{:<48} {:<14} {:>7} {:>3} {:>9} {:>10}",
             "path", "format/codec", "rate", "ch", "seconds", "@22050"
         );
-        for (path, r) in files.iter().zip(&results) {
+        for (path, r) in results {
             match r {
                 Ok(i) => println!(
                     "{:<48} {:<14} {:>7} {:>3} {:>9.3} {:>10}",
@@ -51,7 +54,11 @@ pub fn run(args: InfoArgs) -> Result<ExitCode> {
                     i.duration_s,
                     i.samples_22050
                 ),
-                Err(e) => println!("{:<48} error: {e}", path.display()),
+                Err(e) => println!(
+                    "{:<48} error: {}",
+                    path.display(),
+                    subgenre_core::reason_about(path, e)
+                ),
             }
         }
         if ok < results.len() {

@@ -10,7 +10,7 @@ use subgenre_library::{
 };
 use subgenre_study::LibraryAnalyser;
 
-use super::{study_error, walk_audio};
+use super::study_error;
 use crate::args::{FilterArgs, LibraryArgs, LibraryCommand};
 use crate::progress::Progress;
 
@@ -164,16 +164,7 @@ fn run_scan(
     models: &[std::path::PathBuf],
     jobs: Option<usize>,
 ) -> Result<ExitCode> {
-    anyhow::ensure!(
-        !walk_audio(paths).is_empty() || prune,
-        "no audio files under the given paths"
-    );
-    let analyser = if models.is_empty() {
-        LibraryAnalyser::embedded()
-    } else {
-        LibraryAnalyser::from_files(models)
-    }
-    .map_err(study_error)?;
+    let analyser = LibraryAnalyser::load(models).map_err(study_error)?;
     let mut options = ScanOptions::default().with_prune(prune);
     if let Some(n) = jobs {
         options = options.with_jobs(n).context("--jobs")?;
@@ -194,8 +185,11 @@ fn run_scan(
     });
     progress.finish();
     let report = report?;
+    for skipped in &report.skipped {
+        eprintln!("{skipped}");
+    }
     println!(
-        "{} files: {} analysed, {} unchanged, {} moved, {} failed ({} failed earlier, not retried), {} pruned -> {}",
+        "{} files: {} analysed, {} unchanged, {} moved, {} failed ({} failed earlier, not retried), {} pruned, {} skipped -> {}",
         report.seen,
         report.analysed,
         report.unchanged,
@@ -203,6 +197,7 @@ fn run_scan(
         report.failed.len(),
         report.known_failures,
         report.pruned,
+        report.skipped.len(),
         library.path().display()
     );
     Ok(if report.failed.is_empty() || report.analysed > 0 {

@@ -5,6 +5,7 @@ mod cache;
 mod clip;
 mod cnn;
 mod dataset;
+mod embed;
 mod features;
 mod info;
 mod library;
@@ -14,7 +15,6 @@ mod predict;
 mod reproduce;
 mod transfer;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Evaluate(args) => cnn::run_evaluate(args, &cache),
         Command::Transfer(args) => transfer::run(args),
         Command::Predict(args) => predict::run(args),
+        Command::Embed(args) => embed::run(args),
         Command::Model(cmd) => predict::run_model(cmd),
         Command::Reproduce(args) => reproduce::run(args, &cache),
         Command::Cache(cmd) => cache::run(cmd, &cache),
@@ -57,11 +58,6 @@ pub fn parse_classes(args: &DataArgs) -> Result<ClassSet> {
 /// A rayon pool of `jobs` threads (default: all cores).
 pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
     subgenre_study::thread_pool(jobs).map_err(study_error)
-}
-
-/// Audio files under `paths` (files as given, folders walked recursively, sorted).
-pub fn walk_audio(paths: &[PathBuf]) -> Vec<PathBuf> {
-    subgenre_audio::walk::audio_files(paths)
 }
 
 /// A library error as this program says it: a bad setting is named by its flag.

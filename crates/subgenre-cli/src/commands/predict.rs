@@ -2,7 +2,7 @@
 //! [`BatchSettings`], its documents written where asked, a table printed) and
 //! `subgenre model info`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -16,14 +16,6 @@ use super::{thread_pool, Failures};
 use crate::args::{ModelCommand, PredictArgs};
 use crate::progress::Progress;
 
-fn load_predictor(models: &[PathBuf]) -> Result<Predictor> {
-    if models.is_empty() {
-        Predictor::embedded().context("loading the shipped models")
-    } else {
-        Predictor::from_files(models).context("loading the models")
-    }
-}
-
 pub fn run(args: PredictArgs) -> Result<ExitCode> {
     let options = PredictOptions {
         hop_s: args.hop,
@@ -31,7 +23,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         ..PredictOptions::default()
     }
     .with_min_confidence(args.min_confidence)?;
-    let predictor = load_predictor(&args.model)?;
+    let predictor = Predictor::load(&args.model).context("loading the models")?;
     let mut settings = BatchSettings::new(args.paths.clone(), options);
     settings.shard = args.shard;
     settings.journal = args.jsonl.clone().map(|path| JournalSettings {
@@ -71,7 +63,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
         print_table(&predictor, tracks);
     }
     if let Some(path) = &args.json {
-        let doc = predictions_document(&predictor, tracks, &outcome.failures);
+        let doc = predictions_document(&predictor, &outcome);
         let text = serde_json::to_string_pretty(&doc)?;
         if json_to_stdout {
             println!("{text}");
@@ -92,6 +84,9 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
                 eprintln!("{count} timelines -> {}", dir.display());
             }
         }
+    }
+    for skipped in &outcome.skipped {
+        eprintln!("{skipped}");
     }
     Failures::from(outcome.failures).report("files");
     Ok(
@@ -169,7 +164,7 @@ fn print_table(predictor: &Predictor, tracks: &[TrackPrediction]) {
 pub fn run_model(cmd: ModelCommand) -> Result<ExitCode> {
     match cmd {
         ModelCommand::Info { model, json } => {
-            let predictor = load_predictor(&model)?;
+            let predictor = Predictor::load(&model).context("loading the models")?;
             let ensemble = predictor.models();
             if json {
                 let specs: Vec<_> = ensemble.members().iter().map(|m| &m.spec).collect();

@@ -100,6 +100,22 @@ impl<'a> MatRef<'a> {
         }
     }
 
+    /// A `[rows, cols]` matrix with element `(i, j)` at `data[i * row_stride + j *
+    /// col_stride]` (rows may overlap: an im2col view of a padded image needs no copy).
+    pub(crate) fn strided(
+        data: &'a [f32],
+        [rows, cols]: [usize; 2],
+        [row_stride, col_stride]: [usize; 2],
+    ) -> Self {
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        }
+    }
+
     /// The same values read as the transposed matrix (no copy).
     pub(crate) fn t(self) -> Self {
         Self {

@@ -292,6 +292,12 @@ def reproduce(
     progress: _Progress = None,
 ) -> dict[str, Any]: ...
 def audio_files(paths: Union[_Path, Sequence[_Path]]) -> list[str]: ...
+def musicnn(
+    y: _Signal,
+    sr: int = 22050,
+    *,
+    model: str = "MSD_musicnn",
+) -> tuple[_F32, list[str], dict[str, _F32]]: ...
 def dataset_stats(
     data: Optional[_Path] = None,
     *,
@@ -325,6 +331,13 @@ class Predictor:
     def classes(self) -> list[str]: ...
     @property
     def members(self) -> list[str]: ...
+    def embed(
+        self,
+        path: _Path,
+        *,
+        model: str = "MSD_musicnn",
+        layer: str = "max_pool",
+    ) -> dict[str, Any]: ...
     def predict_file(
         self,
         path: _Path,

@@ -13,6 +13,8 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::engine::kernels::{gemm_into, MatRef};
+
 use super::frontend::{N_MELS, PATCH_FRAMES};
 use super::weights::{BatchNorm, Weights};
 use super::{MusicnnError, MusicnnLayer, MusicnnModel, Result, N_TAGS};
@@ -582,48 +584,19 @@ fn dead_filters(w: &Weights, input_bn: &BatchNorm) -> [Vec<bool>; 5] {
 }
 
 /// `dst[m, n] = lhs[m, k] @ rhs[k, n]` (overwritten), `lhs` addressed with `[row, col]`
-/// strides over `lhs_data` (rows may overlap: im2col views), `rhs` and `dst` row-major.
+/// strides over `lhs_data` (rows may overlap: im2col views), `rhs` and `dst` row-major: the
+/// engine's matrix product.
 fn gemm_rm(
     dst: &mut [f32],
     lhs_data: &[f32],
     [m, k, n]: [usize; 3],
-    [row_stride, col_stride]: [usize; 2],
+    strides: [usize; 2],
     rhs: &[f32],
 ) {
-    let lhs_last = (m - 1) * row_stride + (k - 1) * col_stride;
-    assert!(
-        m > 0
-            && k > 0
-            && n > 0
-            && lhs_last < lhs_data.len()
-            && rhs.len() == k * n
-            && dst.len() >= m * n,
-        "musicnn gemm operands out of bounds (an internal error)"
-    );
-    let s = |v: usize| v as isize;
-    // SAFETY: every element addressed by the strides lies inside its slice (asserted above) and
-    // `dst` does not alias the inputs (&mut).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            s(n),
-            false,
-            lhs_data.as_ptr(),
-            s(col_stride),
-            s(row_stride),
-            rhs.as_ptr(),
-            1,
-            s(n),
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
+    let lhs = MatRef::strided(lhs_data, [m, k], strides);
+    let done = gemm_into(dst, n, lhs, MatRef::row_major(rhs, k, n), false);
+    // The shapes are the network's constants and the weights' checked sizes.
+    if let Err(e) = done {
+        unreachable!("musicnn matrix product: {e} (an internal error)");
     }
 }
