@@ -102,7 +102,10 @@ fn outputs(y: &[f32]) -> Vec<(String, Vec<f32>)> {
         let fused = mel.compute_db(y, DbRef::Max, AMIN, TOP_DB).expect("fused");
         out.push((format!("{precision:?} power"), s.iter().copied().collect()));
         out.push((format!("{precision:?} dB"), db.iter().copied().collect()));
-        out.push((format!("{precision:?} fused dB"), fused.iter().copied().collect()));
+        out.push((
+            format!("{precision:?} fused dB"),
+            fused.iter().copied().collect(),
+        ));
     }
     out
 }
@@ -169,11 +172,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .precision(precision)
             .build()?;
         let mut out = Array2::zeros((128, mel.n_frames(y.len())?));
-        median_ms(&format!("fused compute_db_into, {precision:?} FFT"), reps, || {
-            mel.compute_db_into(&y, DbRef::Max, AMIN, TOP_DB, &mut out)
-                .expect("fused");
-            std::hint::black_box(&out);
-        });
+        median_ms(
+            &format!("fused compute_db_into, {precision:?} FFT"),
+            reps,
+            || {
+                mel.compute_db_into(&y, DbRef::Max, AMIN, TOP_DB, &mut out)
+                    .expect("fused");
+                std::hint::black_box(&out);
+            },
+        );
     }
     let ours = outputs(&y);
     if let Ok(path) = std::env::var("MEL_DUMP") {
@@ -193,7 +200,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (name, v) in &ours {
             let other = &theirs[at..at + v.len()];
             at += v.len();
-            let same = v.iter().zip(other).filter(|(a, b)| a.to_bits() == b.to_bits()).count();
+            let same = v
+                .iter()
+                .zip(other)
+                .filter(|(a, b)| a.to_bits() == b.to_bits())
+                .count();
             println!(
                 "against the dump, {name:<14}: max abs diff {:.3e}, max rel diff {:.3e}, {same}/{} identical bits",
                 max_abs(v, other),

@@ -35,9 +35,9 @@ pub(crate) use avx2_dispatch;
 pub(crate) fn first_non_finite(y: &[f32]) -> Option<usize> {
     const BLOCK: usize = 256;
     for (b, block) in y.chunks(BLOCK).enumerate() {
-        let all_finite = block
-            .iter()
-            .fold(true, |ok, &v| ok & (v.to_bits() & 0x7f80_0000 != 0x7f80_0000));
+        let all_finite = block.iter().fold(true, |ok, &v| {
+            ok & (v.to_bits() & 0x7f80_0000 != 0x7f80_0000)
+        });
         if !all_finite {
             let i = block.iter().position(|v| !v.is_finite()).unwrap_or(0);
             return Some(b * BLOCK + i);
@@ -56,7 +56,10 @@ pub(crate) fn max_f32(v: &[f32]) -> f32 {
             acc[i] = acc[i].max(c[i]);
         }
     }
-    let mut m = chunks.remainder().iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+    let mut m = chunks
+        .remainder()
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &x| m.max(x));
     for a in acc {
         m = m.max(a);
     }
@@ -129,7 +132,11 @@ mod tests {
     fn the_branch_free_log10_is_the_scalar_one() {
         let mut x = f32::MIN_POSITIVE;
         while x < 1e30 {
-            assert_eq!(log10_normal(x).to_bits(), crate::db::log10(x).to_bits(), "{x}");
+            assert_eq!(
+                log10_normal(x).to_bits(),
+                crate::db::log10(x).to_bits(),
+                "{x}"
+            );
             x *= 1.000_91;
         }
         assert!(is_positive_normal(1e-10));

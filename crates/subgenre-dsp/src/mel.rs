@@ -491,7 +491,9 @@ kernels::avx2_dispatch! {
 #[inline(always)]
 fn subtract_and_floor_inlined(values: &mut [f32], offset: f32, floor: Option<f32>) {
     match floor {
-        Some(floor) => values.iter_mut().for_each(|v| *v = (*v - offset).max(floor)),
+        Some(floor) => values
+            .iter_mut()
+            .for_each(|v| *v = (*v - offset).max(floor)),
         None => values.iter_mut().for_each(|v| *v -= offset),
     }
 }
