@@ -147,7 +147,7 @@ impl ChromaFilterbank {
 }
 
 /// f32 dot product with eight independent accumulators (vectorises; f32 like librosa's sgemm).
-#[inline]
+#[inline(always)]
 pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);

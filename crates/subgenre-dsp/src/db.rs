@@ -3,6 +3,7 @@
 use ndarray::{Array, Array2, ArrayBase, ArrayView, DataMut, Dimension};
 
 use crate::error::{invalid, Result};
+use crate::kernels;
 
 /// The reference power for 0 dB.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,6 +50,10 @@ where
     D: Dimension,
 {
     check_db_params(amin, top_db)?;
+    if let Some(values) = s.as_slice_memory_order_mut() {
+        power_to_db_slice(values, reference, amin, top_db);
+        return Ok(());
+    }
     let ref_value = match reference {
         DbRef::Max => s.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)),
         DbRef::Value(v) => v.abs(),
@@ -61,6 +66,25 @@ where
     });
     clip_below_top(s, max, top_db);
     Ok(())
+}
+
+kernels::avx2_dispatch! {
+    /// [`power_to_db_inplace`] of values in memory (the same results to the bit, vectorised).
+    fn power_to_db_slice(values: &mut [f32], reference: DbRef, amin: f32, top_db: Option<f32>)
+        => power_to_db_slice_inlined
+}
+
+#[inline(always)]
+fn power_to_db_slice_inlined(values: &mut [f32], reference: DbRef, amin: f32, top_db: Option<f32>) {
+    let ref_value = match reference {
+        DbRef::Max => kernels::max_f32(values),
+        DbRef::Value(v) => v.abs(),
+    };
+    let offset = 10.0 * log10(amin.max(ref_value));
+    let max = kernels::db_in_place(values, amin, offset);
+    if let Some(top) = top_db {
+        kernels::clip_below(values, max - top);
+    }
 }
 
 /// `power_to_db(power, ref=np.max, amin, top_db)` of `power`, a part of a spectrogram whose dB

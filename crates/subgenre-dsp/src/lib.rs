@@ -31,6 +31,7 @@ pub mod convert;
 pub mod db;
 mod error;
 pub mod features;
+mod kernels;
 pub mod mel;
 pub mod mfcc;
 pub mod pyaa;

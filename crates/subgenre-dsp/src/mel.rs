@@ -3,9 +3,10 @@
 use ndarray::Array2;
 
 use crate::convert::{fft_frequencies, mel_frequencies};
-use crate::db::{power_to_db_inplace, DbRef};
+use crate::db::DbRef;
 use crate::error::{invalid, DspError, Result};
-use crate::stft::{complex64_abs, FftPrecision, Stft, StftParams};
+use crate::kernels;
+use crate::stft::{FftPrecision, Stft, StftParams};
 
 /// Filter normalisation (`norm` of `librosa.filters.mel`).
 #[non_exhaustive]
@@ -117,8 +118,18 @@ impl MelFilterbank {
     /// Applies the filterbank to one spectrum frame (`spectrum.len() == n_bins`).
     #[inline]
     pub fn apply_frame(&self, spectrum: &[f32], out: &mut [f32]) {
-        for (m, o) in out.iter_mut().enumerate().take(self.n_mels()) {
-            let (start, w) = self.filter(m);
+        self.apply_frame_inlined(spectrum, out);
+    }
+
+    /// [`MelFilterbank::apply_frame`], always inlined (into the vectorised frame loops).
+    #[inline(always)]
+    fn apply_frame_inlined(&self, spectrum: &[f32], out: &mut [f32]) {
+        for ((o, &start), ends) in out
+            .iter_mut()
+            .zip(&self.starts)
+            .zip(self.offsets.windows(2))
+        {
+            let w = &self.weights[ends[0]..ends[1]];
             *o = crate::chroma::dot_f32(w, &spectrum[start..start + w.len()]);
         }
     }
@@ -302,8 +313,7 @@ impl MelParams {
             self.norm,
         )?;
         Ok(MelSpectrogram {
-            spectrum: vec![0.0; stft.n_bins()],
-            mel: vec![0.0; filterbank.n_mels()],
+            block: vec![0.0; FRAME_BLOCK * filterbank.n_mels()],
             stft,
             filterbank,
             power: self.power,
@@ -317,8 +327,8 @@ pub struct MelSpectrogram {
     stft: Stft,
     filterbank: MelFilterbank,
     power: f32,
-    spectrum: Vec<f32>,
-    mel: Vec<f32>,
+    /// Mel values of [`FRAME_BLOCK`] frames, frame after frame.
+    block: Vec<f32>,
 }
 
 impl MelSpectrogram {
@@ -347,19 +357,15 @@ impl MelSpectrogram {
                 found: out.shape().to_vec(),
             });
         }
-        crate::error::check_finite(y)?;
-        self.for_each_frame_of_part(y, 0, 0..expected[1], |t, mel| {
-            out.column_mut(t)
-                .iter_mut()
-                .zip(mel)
-                .for_each(|(o, &v)| *o = v);
-        })
+        mel_frames(self, y, out, None)?;
+        Ok(())
     }
 
     /// Mel frames `frames` of a signal that `part` holds only a piece of, the samples from
     /// `part_start` on, as columns handed to `f(t, column)`: the columns
     /// [`MelSpectrogram::compute`] gives of the whole signal (see
-    /// [`Stft::for_each_frame_of_part`] for what `part` must hold).
+    /// [`Stft::for_each_frame_of_part`] for what `part` must hold; the caller checks that its
+    /// samples are finite).
     pub fn for_each_frame_of_part<F>(
         &mut self,
         part: &[f32],
@@ -370,28 +376,20 @@ impl MelSpectrogram {
     where
         F: FnMut(usize, &[f32]),
     {
-        let Self {
+        let MelSpectrogram {
             stft,
             filterbank,
             power,
-            spectrum,
-            mel,
+            block,
+            ..
         } = self;
-        let power = *power;
-        stft.for_each_frame_of_part(part, part_start, frames, |t, spec| {
-            for (s, c) in spectrum.iter_mut().zip(spec) {
-                let m = complex64_abs(*c);
-                *s = if power == 2.0 {
-                    m * m
-                } else if power == 1.0 {
-                    m
-                } else {
-                    m.powf(power)
-                };
-            }
-            filterbank.apply_frame(spectrum, mel);
+        let mel = &mut block[..filterbank.n_mels()];
+        for t in frames {
+            let spectrum = stft.power_frame(part, part_start, t, *power)?;
+            filterbank.apply_frame_inlined(spectrum, mel);
             f(t, mel);
-        })
+        }
+        Ok(())
     }
 
     /// Allocating version of [`MelSpectrogram::compute_into`].
@@ -411,8 +409,30 @@ impl MelSpectrogram {
         out: &mut Array2<f32>,
     ) -> Result<()> {
         crate::db::check_db_params(amin, top_db)?;
-        self.compute_into(y, out)?;
-        power_to_db_inplace(out, reference, amin, top_db)
+        let expected = [self.filterbank.n_mels(), self.stft.n_frames(y.len())?];
+        if out.shape() != expected {
+            return Err(DspError::ShapeMismatch {
+                what: "mel spectrogram output",
+                expected: expected.to_vec(),
+                found: out.shape().to_vec(),
+            });
+        }
+        // The logarithms are taken as the mel values come (`power_to_db`'s
+        // `10 log10(max(amin, S))`); the reference, known at the end with `ref=np.max`, is
+        // subtracted after, with the `top_db` floor. The same operations as
+        // `power_to_db_inplace` after `compute_into`, so the same values.
+        let (largest_power, largest_db) = mel_frames(self, y, out, Some(amin))?;
+        let ref_value = match reference {
+            DbRef::Max => largest_power,
+            DbRef::Value(v) => v.abs(),
+        };
+        let offset = 10.0 * crate::db::log10(amin.max(ref_value));
+        let floor = top_db.map(|top| (largest_db - offset) - top);
+        match out.as_slice_memory_order_mut() {
+            Some(values) => subtract_and_floor(values, offset, floor),
+            None => out.map_inplace(|v| *v = (*v - offset).max(floor.unwrap_or(f32::NEG_INFINITY))),
+        }
+        Ok(())
     }
 
     /// Allocating version of [`MelSpectrogram::compute_db_into`].
@@ -423,9 +443,89 @@ impl MelSpectrogram {
         amin: f32,
         top_db: Option<f32>,
     ) -> Result<Array2<f32>> {
-        let mut out = self.compute(y)?;
-        power_to_db_inplace(&mut out, reference, amin, top_db)?;
+        let mut out = Array2::zeros((self.filterbank.n_mels(), self.stft.n_frames(y.len())?));
+        self.compute_db_into(y, reference, amin, top_db, &mut out)?;
         Ok(out)
+    }
+}
+
+/// Frames whose mel values are gathered before they are written to the output, a row
+/// segment at a time.
+const FRAME_BLOCK: usize = 8;
+
+kernels::avx2_dispatch! {
+    /// The mel spectrogram of `y` into `out` (shape checked by the caller); with `Some(amin)`,
+    /// `10 log10(max(amin, S))` instead, and the largest mel power and dB value are returned.
+    fn mel_frames(
+        mel: &mut MelSpectrogram,
+        y: &[f32],
+        out: &mut Array2<f32>,
+        db_amin: Option<f32>,
+    ) -> Result<(f32, f32)> => mel_frames_inlined
+}
+
+#[inline(always)]
+fn mel_frames_inlined(
+    mel: &mut MelSpectrogram,
+    y: &[f32],
+    out: &mut Array2<f32>,
+    db_amin: Option<f32>,
+) -> Result<(f32, f32)> {
+    if let Some(index) = kernels::first_non_finite(y) {
+        return Err(DspError::NonFinite { index });
+    }
+    let MelSpectrogram {
+        stft,
+        filterbank,
+        power,
+        block,
+        ..
+    } = mel;
+    let n_mels = filterbank.n_mels();
+    let n_frames = out.ncols();
+    let mut largest = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+    for t0 in (0..n_frames).step_by(FRAME_BLOCK) {
+        let frames = FRAME_BLOCK.min(n_frames - t0);
+        let values = &mut block[..frames * n_mels];
+        for (j, mel_frame) in values.chunks_exact_mut(n_mels).enumerate() {
+            let spectrum = stft.power_frame(y, 0, t0 + j, *power)?;
+            filterbank.apply_frame_inlined(spectrum, mel_frame);
+        }
+        if let Some(amin) = db_amin {
+            largest.0 = largest.0.max(kernels::max_f32(values));
+            largest.1 = largest.1.max(kernels::db_in_place(values, amin, 0.0));
+        }
+        match out.as_slice_mut() {
+            Some(rows) => {
+                for (m, row) in rows.chunks_exact_mut(n_frames).enumerate() {
+                    for (j, o) in row[t0..t0 + frames].iter_mut().enumerate() {
+                        *o = values[j * n_mels + m];
+                    }
+                }
+            }
+            None => {
+                for (j, mel_frame) in values.chunks_exact(n_mels).enumerate() {
+                    out.column_mut(t0 + j).assign(&ndarray::aview1(mel_frame));
+                }
+            }
+        }
+    }
+    Ok(largest)
+}
+
+kernels::avx2_dispatch! {
+    /// `v = max(v - offset, floor)` (no floor: `None`).
+    fn subtract_and_floor(values: &mut [f32], offset: f32, floor: Option<f32>)
+        => subtract_and_floor_inlined
+}
+
+#[inline(always)]
+fn subtract_and_floor_inlined(values: &mut [f32], offset: f32, floor: Option<f32>) {
+    match floor {
+        Some(floor) => values
+            .iter_mut()
+            .for_each(|v| *v = (*v - offset).max(floor)),
+        None => values.iter_mut().for_each(|v| *v -= offset),
     }
 }
 

@@ -196,6 +196,8 @@ pub struct Stft {
     params: StftParams,
     hop: usize,
     plan: Plan,
+    /// One frame's `|D|**power` ([`Stft::power_frame`]).
+    power: Vec<f32>,
 }
 
 impl fmt::Debug for Stft {
@@ -207,7 +209,7 @@ impl fmt::Debug for Stft {
 }
 
 /// Writes frame `start..start + frame.len()` of the zero-padded signal times the window.
-#[inline]
+#[inline(always)]
 fn fill_frame<T: Copy + Default + std::ops::Mul<Output = T>>(
     frame: &mut [T],
     window: &[T],
@@ -266,6 +268,7 @@ impl Stft {
         };
         Self {
             hop: params.resolved_hop_length(),
+            power: vec![0.0; n_fft / 2 + 1],
             params,
             plan,
         }
@@ -383,6 +386,80 @@ impl Stft {
         Ok(())
     }
 
+    /// Frame `t` of `y`'s spectrogram, `|D|**power` in f32 with librosa's rounding (the
+    /// complex64 column's absolute value, then the power): the values [`Stft::compute`] gives,
+    /// in a buffer kept here. Always inlined, so that it is compiled along with the caller's
+    /// loop (vectorised for AVX2 there when the caller is). The caller checks `y`
+    /// ([`crate::kernels::first_non_finite`], [`Stft::n_frames`]) and `t < n_frames`.
+    #[inline(always)]
+    pub(crate) fn power_frame(
+        &mut self,
+        y: &[f32],
+        y_start: usize,
+        t: usize,
+        power: f32,
+    ) -> Result<&[f32]> {
+        let n_fft = self.params.n_fft;
+        let pad = if self.params.center { n_fft / 2 } else { 0 };
+        // `y` holds the signal's samples from `y_start` on (see `for_each_frame_of_part`).
+        let start = (t * self.hop) as isize - pad as isize - y_start as isize;
+        let fft_error = |_| invalid("n_fft", n_fft as f64, "FFT buffer size mismatch");
+        let power_of = |m: f32| {
+            if power == 1.0 {
+                m
+            } else {
+                m.powf(power)
+            }
+        };
+        let out = &mut self.power[..];
+        match &mut self.plan {
+            Plan::F64 {
+                fft,
+                window,
+                frame,
+                spectrum,
+                scratch,
+                ..
+            } => {
+                fill_frame(frame, window, y, start, f64::from);
+                fft.process_with_scratch(frame, spectrum, scratch)
+                    .map_err(fft_error)?;
+                if power == 2.0 {
+                    for (o, c) in out.iter_mut().zip(spectrum.iter()) {
+                        let m = complex64_abs(Complex::new(c.re as f32, c.im as f32));
+                        *o = m * m;
+                    }
+                } else {
+                    for (o, c) in out.iter_mut().zip(spectrum.iter()) {
+                        *o = power_of(complex64_abs(Complex::new(c.re as f32, c.im as f32)));
+                    }
+                }
+            }
+            Plan::F32 {
+                fft,
+                window,
+                frame,
+                spectrum,
+                scratch,
+            } => {
+                fill_frame(frame, window, y, start, |v| v);
+                fft.process_with_scratch(frame, spectrum, scratch)
+                    .map_err(fft_error)?;
+                if power == 2.0 {
+                    for (o, c) in out.iter_mut().zip(spectrum.iter()) {
+                        let m = complex64_abs(*c);
+                        *o = m * m;
+                    }
+                } else {
+                    for (o, c) in out.iter_mut().zip(spectrum.iter()) {
+                        *o = power_of(complex64_abs(*c));
+                    }
+                }
+            }
+        }
+        Ok(&self.power)
+    }
+
     /// Magnitude or power spectrogram of `y` written into `out` (shape `[1 + n_fft/2, n_frames]`,
     /// any memory layout; column-major is fastest).
     ///
@@ -425,7 +502,7 @@ impl Stft {
 }
 
 /// `np.abs` of a complex64 value, the way librosa gets magnitudes.
-#[inline]
+#[inline(always)]
 pub(crate) fn complex64_abs(c: Complex<f32>) -> f32 {
     // glibc's hypotf (what numpy calls) is sqrt((double)x*x + (double)y*y); the same here
     // vectorises.
