@@ -218,33 +218,40 @@ impl<'a> Walker<'a> {
     }
 
     fn first_folder(&mut self, path: &Path, meta: &Metadata) -> bool {
-        let Some(id) = Identity::of(path, meta) else {
-            return true;
-        };
-        if let Some(first) = self.folders.get(&id) {
-            let reason = SkipReason::FolderAlreadyWalked {
-                first: first.clone(),
-            };
-            self.skip(path.to_path_buf(), reason);
-            return false;
-        }
-        self.folders.insert(id, path.to_path_buf());
-        true
+        self.first_time(true, path, meta)
     }
 
     fn first_file(&mut self, path: &Path, meta: &Metadata) -> bool {
+        self.first_time(false, path, meta)
+    }
+
+    /// Whether this is the first path to the folder (or file) `meta` describes; if not, the
+    /// path is skipped, naming the first.
+    fn first_time(&mut self, folder: bool, path: &Path, meta: &Metadata) -> bool {
         let Some(id) = Identity::of(path, meta) else {
             return true;
         };
-        if let Some(first) = self.files.get(&id) {
-            let reason = SkipReason::SameFile {
-                first: first.clone(),
-            };
-            self.skip(path.to_path_buf(), reason);
-            return false;
+        let seen = if folder {
+            &mut self.folders
+        } else {
+            &mut self.files
+        };
+        match seen.get(&id) {
+            Some(first) => {
+                let first = first.clone();
+                let reason = if folder {
+                    SkipReason::FolderAlreadyWalked { first }
+                } else {
+                    SkipReason::SameFile { first }
+                };
+                self.skip(path.to_path_buf(), reason);
+                false
+            }
+            None => {
+                seen.insert(id, path.to_path_buf());
+                true
+            }
         }
-        self.files.insert(id, path.to_path_buf());
-        true
     }
 
     fn walk_folder(&mut self, dir: &Path, out: &mut Vec<PathBuf>) {

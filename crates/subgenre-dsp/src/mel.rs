@@ -347,9 +347,9 @@ impl MelSpectrogram {
         self.stft.n_frames(len)
     }
 
-    /// Mel spectrogram of `y` into `out` (`[n_mels, n_frames]`).
-    pub fn compute_into(&mut self, y: &[f32], out: &mut Array2<f32>) -> Result<()> {
-        let expected = [self.filterbank.n_mels(), self.stft.n_frames(y.len())?];
+    /// `out` must be `[n_mels, n_frames]` for a signal of `len` samples.
+    fn check_output(&self, len: usize, out: &Array2<f32>) -> Result<()> {
+        let expected = [self.filterbank.n_mels(), self.stft.n_frames(len)?];
         if out.shape() != expected {
             return Err(DspError::ShapeMismatch {
                 what: "mel spectrogram output",
@@ -357,6 +357,12 @@ impl MelSpectrogram {
                 found: out.shape().to_vec(),
             });
         }
+        Ok(())
+    }
+
+    /// Mel spectrogram of `y` into `out` (`[n_mels, n_frames]`).
+    pub fn compute_into(&mut self, y: &[f32], out: &mut Array2<f32>) -> Result<()> {
+        self.check_output(y.len(), out)?;
         mel_frames(self, y, out, None)?;
         Ok(())
     }
@@ -409,14 +415,7 @@ impl MelSpectrogram {
         out: &mut Array2<f32>,
     ) -> Result<()> {
         crate::db::check_db_params(amin, top_db)?;
-        let expected = [self.filterbank.n_mels(), self.stft.n_frames(y.len())?];
-        if out.shape() != expected {
-            return Err(DspError::ShapeMismatch {
-                what: "mel spectrogram output",
-                expected: expected.to_vec(),
-                found: out.shape().to_vec(),
-            });
-        }
+        self.check_output(y.len(), out)?;
         // The logarithms are taken as the mel values come (`power_to_db`'s
         // `10 log10(max(amin, S))`); the reference, known at the end with `ref=np.max`, is
         // subtracted after, with the `top_db` floor. The same operations as

@@ -345,73 +345,33 @@ impl Stft {
     where
         F: FnMut(usize, &[Complex<f32>]),
     {
-        let n_fft = self.params.n_fft;
-        let pad = if self.params.center { n_fft / 2 } else { 0 };
-        let fft_error = |_| invalid("n_fft", n_fft as f64, "FFT buffer size mismatch");
         for t in frames {
-            // Frame t covers padded[t*hop .. t*hop + n_fft]; padded[p] = y[p - pad], and
-            // y[i] = part[i - part_start].
-            let start = (t * self.hop) as isize - pad as isize - part_start as isize;
+            self.transform_frame(part, part_start, t)?;
             match &mut self.plan {
                 Plan::F64 {
-                    fft,
-                    window,
-                    frame,
-                    spectrum,
-                    scratch,
-                    rounded,
+                    spectrum, rounded, ..
                 } => {
-                    fill_frame(frame, window, part, start, f64::from);
-                    fft.process_with_scratch(frame, spectrum, scratch)
-                        .map_err(fft_error)?;
                     for (r, c) in rounded.iter_mut().zip(spectrum.iter()) {
                         *r = Complex::new(c.re as f32, c.im as f32);
                     }
                     f(t, rounded);
                 }
-                Plan::F32 {
-                    fft,
-                    window,
-                    frame,
-                    spectrum,
-                    scratch,
-                } => {
-                    fill_frame(frame, window, part, start, |v| v);
-                    fft.process_with_scratch(frame, spectrum, scratch)
-                        .map_err(fft_error)?;
-                    f(t, spectrum);
-                }
+                Plan::F32 { spectrum, .. } => f(t, spectrum),
             }
         }
         Ok(())
     }
 
-    /// Frame `t` of `y`'s spectrogram, `|D|**power` in f32 with librosa's rounding (the
-    /// complex64 column's absolute value, then the power): the values [`Stft::compute`] gives,
-    /// in a buffer kept here. Always inlined, so that it is compiled along with the caller's
-    /// loop (vectorised for AVX2 there when the caller is). The caller checks `y`
-    /// ([`crate::kernels::first_non_finite`], [`Stft::n_frames`]) and `t < n_frames`.
+    /// Frame `t` of the signal that `y` holds from sample `y_start` on, windowed and
+    /// transformed into the plan's spectrum buffer.
     #[inline(always)]
-    pub(crate) fn power_frame(
-        &mut self,
-        y: &[f32],
-        y_start: usize,
-        t: usize,
-        power: f32,
-    ) -> Result<&[f32]> {
+    fn transform_frame(&mut self, y: &[f32], y_start: usize, t: usize) -> Result<()> {
         let n_fft = self.params.n_fft;
         let pad = if self.params.center { n_fft / 2 } else { 0 };
-        // `y` holds the signal's samples from `y_start` on (see `for_each_frame_of_part`).
+        // Frame t covers padded[t*hop .. t*hop + n_fft]; padded[p] = signal[p - pad], and
+        // signal[i] = y[i - y_start].
         let start = (t * self.hop) as isize - pad as isize - y_start as isize;
         let fft_error = |_| invalid("n_fft", n_fft as f64, "FFT buffer size mismatch");
-        let power_of = |m: f32| {
-            if power == 1.0 {
-                m
-            } else {
-                m.powf(power)
-            }
-        };
-        let out = &mut self.power[..];
         match &mut self.plan {
             Plan::F64 {
                 fft,
@@ -423,7 +383,47 @@ impl Stft {
             } => {
                 fill_frame(frame, window, y, start, f64::from);
                 fft.process_with_scratch(frame, spectrum, scratch)
-                    .map_err(fft_error)?;
+                    .map_err(fft_error)
+            }
+            Plan::F32 {
+                fft,
+                window,
+                frame,
+                spectrum,
+                scratch,
+            } => {
+                fill_frame(frame, window, y, start, |v| v);
+                fft.process_with_scratch(frame, spectrum, scratch)
+                    .map_err(fft_error)
+            }
+        }
+    }
+
+    /// Frame `t` of the spectrogram of the signal that `y` holds from sample `y_start` on,
+    /// `|D|**power` in f32 with librosa's rounding (the complex64 column's absolute value, then
+    /// the power): the values [`Stft::compute`] gives, in a buffer kept here. Always inlined,
+    /// so that it is compiled along with the caller's loop (vectorised for AVX2 there when the
+    /// caller is). The caller checks `y` ([`crate::kernels::first_non_finite`],
+    /// [`Stft::n_frames`]) and `t < n_frames`.
+    #[inline(always)]
+    pub(crate) fn power_frame(
+        &mut self,
+        y: &[f32],
+        y_start: usize,
+        t: usize,
+        power: f32,
+    ) -> Result<&[f32]> {
+        self.transform_frame(y, y_start, t)?;
+        let power_of = |m: f32| {
+            if power == 1.0 {
+                m
+            } else {
+                m.powf(power)
+            }
+        };
+        let out = &mut self.power[..];
+        match &self.plan {
+            Plan::F64 { spectrum, .. } => {
                 if power == 2.0 {
                     for (o, c) in out.iter_mut().zip(spectrum.iter()) {
                         let m = complex64_abs(Complex::new(c.re as f32, c.im as f32));
@@ -435,16 +435,7 @@ impl Stft {
                     }
                 }
             }
-            Plan::F32 {
-                fft,
-                window,
-                frame,
-                spectrum,
-                scratch,
-            } => {
-                fill_frame(frame, window, y, start, |v| v);
-                fft.process_with_scratch(frame, spectrum, scratch)
-                    .map_err(fft_error)?;
+            Plan::F32 { spectrum, .. } => {
                 if power == 2.0 {
                     for (o, c) in out.iter_mut().zip(spectrum.iter()) {
                         let m = complex64_abs(*c);

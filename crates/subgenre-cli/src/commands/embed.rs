@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use subgenre_predict::embed::{embed_paths, embeddings_document, write_npy_files, EmbedEvent};
 
-use super::{thread_pool, Failures};
+use super::{thread_pool, write_or_print, Failures};
 use crate::args::EmbedArgs;
 use crate::progress::Progress;
 
@@ -29,13 +29,7 @@ pub fn run(args: EmbedArgs) -> Result<ExitCode> {
     let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
     if let Some(path) = &args.json {
         let text = serde_json::to_string(&embeddings_document(&outcome)?)?;
-        if json_to_stdout {
-            println!("{text}");
-        } else {
-            subgenre_core::write_atomic(path, text.as_bytes())
-                .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("JSON -> {}", path.display());
-        }
+        write_or_print(path, &text, "JSON")?;
     }
     if !json_to_stdout {
         let (model, layer) = (outcome.model, outcome.layer);

@@ -60,6 +60,18 @@ pub fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
     subgenre_study::thread_pool(jobs).map_err(study_error)
 }
 
+/// `text` to stdout when `path` is `-`, else written atomically to `path` (and said so).
+pub fn write_or_print(path: &std::path::Path, text: &str, what: &str) -> Result<()> {
+    if path == std::path::Path::new("-") {
+        println!("{text}");
+    } else {
+        subgenre_core::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("{what} -> {}", path.display());
+    }
+    Ok(())
+}
+
 /// A library error as this program says it: a bad setting is named by its flag.
 pub fn study_error(e: StudyError) -> anyhow::Error {
     match e {

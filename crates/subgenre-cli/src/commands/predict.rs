@@ -12,7 +12,7 @@ use subgenre_predict::documents::{
 };
 use subgenre_predict::{PredictOptions, Predictor, TrackPrediction};
 
-use super::{thread_pool, Failures};
+use super::{thread_pool, write_or_print, Failures};
 use crate::args::{ModelCommand, PredictArgs};
 use crate::progress::Progress;
 
@@ -64,14 +64,7 @@ pub fn run(args: PredictArgs) -> Result<ExitCode> {
     }
     if let Some(path) = &args.json {
         let doc = predictions_document(&predictor, &outcome);
-        let text = serde_json::to_string_pretty(&doc)?;
-        if json_to_stdout {
-            println!("{text}");
-        } else {
-            subgenre_core::write_atomic(path, text.as_bytes())
-                .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("JSON -> {}", path.display());
-        }
+        write_or_print(path, &serde_json::to_string_pretty(&doc)?, "JSON")?;
     }
     if let Some(path) = &args.csv {
         write_windows_csv(path, &predictor.spec().classes, tracks)?;
